@@ -1,0 +1,53 @@
+"""drumnmf: interpretable drum transcription with partially fixed NMF.
+
+The pipeline, one module per stage: :mod:`~drumnmf.audio` (load and resample),
+:mod:`~drumnmf.spectrogram` (magnitude STFT), :mod:`~drumnmf.kit` (calibrated drum
+templates), :mod:`~drumnmf.factorization` (MUR and NeNMF solvers), :mod:`~drumnmf.onsets`
+(peak picking), :mod:`~drumnmf.evaluation` (scoring), :mod:`~drumnmf.export` (CSV, JSON,
+MIDI), :mod:`~drumnmf.pipeline` (``transcribe``) and :mod:`~drumnmf.cli`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConvergenceWarning",
+    "DrumnmfError",
+    "Factorization",
+    "Kit",
+    "Transcription",
+    "__version__",
+    "calibrate",
+    "factorize",
+    "load_kit",
+    "transcribe",
+]
+
+from .errors import ConvergenceWarning, DrumnmfError
+
+# Public names resolved lazily so that ``import drumnmf`` (and ``drumnmf --help``) stays fast.
+_LAZY = {
+    "Factorization": "drumnmf.factorization",
+    "factorize": "drumnmf.factorization",
+    "Kit": "drumnmf.kit",
+    "calibrate": "drumnmf.kit",
+    "load_kit": "drumnmf.kit",
+    "Transcription": "drumnmf.pipeline",
+    "transcribe": "drumnmf.pipeline",
+}
+
+if TYPE_CHECKING:
+    from .factorization import Factorization, factorize
+    from .kit import Kit, calibrate, load_kit
+    from .pipeline import Transcription, transcribe
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'drumnmf' has no attribute {name!r}")

@@ -1,0 +1,129 @@
+"""Audio in: read any file soundfile can decode, mix to mono, resample with soxr.
+
+WAV, FLAC, OGG/Vorbis and MP3 are read by libsndfile (the wheel of ``soundfile`` bundles
+a build with MP3 support). Samples are float32 in [-1, 1].
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DrumnmfError
+
+__all__ = ["load_audio", "prepare_samples", "write_audio"]
+
+# Below this peak level (about -100 dBFS) a signal is treated as silence.
+SILENCE_PEAK = 1e-5
+
+
+def load_audio(path: str | os.PathLike[str], *, sample_rate: int = 44100) -> np.ndarray:
+    """Read an audio file as mono float32 at ``sample_rate``.
+
+    Parameters
+    ----------
+    path : path-like
+        A WAV, FLAC, OGG or MP3 file (anything libsndfile reads).
+    sample_rate : int > 0
+        Rate in Hz to resample to (soxr, high quality).
+
+    Returns
+    -------
+    np.ndarray [shape=(n_samples,), dtype=float32]
+        Mono samples.
+
+    Raises
+    ------
+    DrumnmfError
+        If the file is missing, unreadable, corrupt, empty, silent or holds NaN/inf.
+    """
+    import soundfile as sf
+
+    p = Path(path)
+    if not p.exists():
+        raise DrumnmfError(f"audio file not found: '{p}'; check the path")
+    if p.is_dir():
+        raise DrumnmfError(f"'{p}' is a folder, not an audio file; give a WAV/FLAC/OGG/MP3 file")
+    if p.stat().st_size == 0:
+        raise DrumnmfError(f"audio file '{p}' is empty (0 bytes); re-export it")
+    try:
+        data, rate = sf.read(str(p), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+        raise DrumnmfError(
+            f"cannot decode '{p}' ({exc}); convert it to WAV, FLAC, OGG or MP3"
+        ) from exc
+    return prepare_samples(data, rate, sample_rate=sample_rate, name=str(p))
+
+
+def prepare_samples(
+    samples: np.ndarray,
+    rate: int,
+    *,
+    sample_rate: int = 44100,
+    name: str = "audio",
+) -> np.ndarray:
+    """Validate raw samples, mix them to mono and resample them.
+
+    Parameters
+    ----------
+    samples : np.ndarray [shape=(n_samples,) or (n_samples, n_channels)]
+        Audio samples, any float or integer dtype (not modified).
+    rate : int > 0
+        Their sample rate in Hz.
+    sample_rate : int > 0
+        Target rate in Hz.
+    name : str
+        How to refer to the audio in error messages.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_samples_out,), dtype=float32]
+    """
+    x = np.asarray(samples)
+    if x.ndim not in (1, 2):
+        raise DrumnmfError(
+            f"{name}: samples must have shape (n_samples,) or (n_samples, n_channels), "
+            f"got {x.shape}"
+        )
+    if not isinstance(rate, (int, np.integer)) or rate <= 0:
+        raise DrumnmfError(f"{name}: sample rate must be a positive integer in Hz, got {rate!r}")
+    if x.shape[0] == 0:
+        raise DrumnmfError(f"{name} holds no samples; give a recording of at least a few ms")
+    if np.issubdtype(x.dtype, np.integer):
+        x = x.astype(np.float32) / float(np.iinfo(x.dtype).max)
+    x = x.astype(np.float32, copy=False)
+    if not np.all(np.isfinite(x)):
+        raise DrumnmfError(f"{name} contains NaN or infinite samples; repair or re-export it")
+    mono = x if x.ndim == 1 else x.mean(axis=1, dtype=np.float32)
+    if float(np.max(np.abs(mono))) < SILENCE_PEAK:
+        raise DrumnmfError(
+            f"{name} is silent (peak below {SILENCE_PEAK:g}); check the file or the input gain"
+        )
+    if rate != sample_rate:
+        import soxr
+
+        mono = soxr.resample(mono, int(rate), int(sample_rate), quality="HQ").astype(
+            np.float32, copy=False
+        )
+    return np.ascontiguousarray(mono)
+
+
+def write_audio(path: str | os.PathLike[str], samples: np.ndarray, sample_rate: int) -> None:
+    """Write mono or multichannel float samples atomically (format from the file suffix)."""
+    import soundfile as sf
+
+    from .export import atomic_path
+
+    p = Path(path)
+    with atomic_path(p) as tmp:
+        sf.write(str(tmp), np.asarray(samples), int(sample_rate), format=_format_for(p))
+
+
+def _format_for(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    formats = {"wav": "WAV", "flac": "FLAC", "ogg": "OGG", "mp3": "MP3"}
+    if suffix not in formats:
+        raise DrumnmfError(f"cannot write audio as '{path.suffix}'; use .wav, .flac, .ogg or .mp3")
+    return formats[suffix]

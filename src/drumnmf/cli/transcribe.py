@@ -1,0 +1,216 @@
+"""``drumnmf transcribe``: onsets of every calibrated drum, as CSV, JSON and MIDI."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from drumnmf.errors import DrumnmfError
+
+
+def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the transcription pipeline (shared with other commands)."""
+    group = parser.add_argument_group("pipeline")
+    group.add_argument(
+        "--kit", type=Path, help="kit file from 'drumnmf calibrate' (default: the built-in kit)"
+    )
+    group.add_argument(
+        "--preset",
+        choices=("default", "paper"),
+        default="default",
+        help="starting configuration: drumnmf's default or the paper's (NeNMF 10x10, rank 50)",
+    )
+    group.add_argument("--solver", choices=("nenmf", "mur"), help="factorization solver")
+    group.add_argument("--harmonic-rank", type=int, help="number of free (non-drum) components")
+    group.add_argument(
+        "--iterations", type=int, help="NeNMF outer iterations or MUR sweeps (solver default)"
+    )
+    group.add_argument("--inner-iterations", type=int, help="OGM steps per NeNMF block")
+    group.add_argument(
+        "--picker",
+        choices=("adaptive", "topk"),
+        help="onset picker: adaptive median threshold, or top-k (needs --k or --reference)",
+    )
+    group.add_argument(
+        "--k", action="append", metavar="DRUM=N", help="onsets to keep per drum (top-k picker)"
+    )
+    group.add_argument("--drums", help="comma-separated subset of the kit's drums")
+    group.add_argument("--seed", type=int, help="seed of the random start (default 0)")
+    group.add_argument(
+        "--sample-rate", type=int, help="expected analysis rate, Hz (must match the kit's)"
+    )
+    group.add_argument("--n-fft", type=int, help="expected STFT window (must match the kit's)")
+    group.add_argument("--hop", type=int, help="expected STFT hop (must match the kit's)")
+
+
+def config_from_args(args: argparse.Namespace) -> Any:
+    """Build a TranscribeConfig from parsed pipeline options."""
+    from drumnmf.pipeline import TranscribeConfig, with_options
+
+    base = TranscribeConfig.paper() if args.preset == "paper" else TranscribeConfig()
+    return with_options(
+        base,
+        solver=args.solver,
+        harmonic_rank=args.harmonic_rank,
+        max_iter=args.iterations,
+        inner_iter=args.inner_iterations,
+        picker=args.picker,
+        seed=args.seed,
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "transcribe",
+        help="transcribe the drums of songs to CSV, JSON and MIDI",
+        description=(
+            "Transcribe the drums of each AUDIO file (WAV, FLAC, OGG, MP3). For each input "
+            "writes DIR/<stem>.csv (time,drum,strength), DIR/<stem>.mid (General MIDI drums, "
+            "channel 10) and DIR/<stem>.json (onsets, settings, kit, versions)."
+        ),
+        epilog=(
+            "examples:\n"
+            "  drumnmf transcribe song.wav\n"
+            "  drumnmf transcribe *.flac --kit my.kit.json --out-dir out/ --report\n"
+            "  drumnmf transcribe song.wav --preset paper --solver mur --formats csv"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("audio", nargs="+", metavar="AUDIO", help="audio files to transcribe")
+    parser.add_argument(
+        "--out-dir", "-o", type=Path, default=Path("."), help="output folder (default: .)"
+    )
+    parser.add_argument(
+        "--formats",
+        default="csv,json,mid",
+        help="comma-separated outputs among csv, json, mid (default: all)",
+    )
+    parser.add_argument(
+        "--report", action="store_true", help="also write an interactive HTML report per song"
+    )
+    parser.add_argument(
+        "--reference",
+        metavar="PATH",
+        help="reference onsets (file for one song, or a folder matched by stem): shown in the "
+        "report and used as k by the top-k picker",
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+    add_pipeline_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def _reference_for(path: Path, reference: str | None, n_inputs: int) -> dict | None:
+    if not reference:
+        return None
+    from drumnmf.annotations import load_annotations
+
+    ref = Path(reference)
+    if ref.is_dir():
+        matches = sorted(p for p in ref.iterdir() if p.is_file() and p.stem.startswith(path.stem))
+        if not matches:
+            return None
+        ref = matches[0]
+    elif n_inputs > 1:
+        raise DrumnmfError("--reference is a file but several inputs were given; use a folder")
+    annotations = load_annotations(ref)
+    return dict(getattr(annotations, "onsets", annotations))
+
+
+def run(args: argparse.Namespace) -> int:
+    from drumnmf.export import check_writable_dir
+    from drumnmf.kit import default_kit, load_kit
+    from drumnmf.pipeline import FORMATS, save_transcription, transcribe
+
+    from .calibrate import parse_pairs
+
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise DrumnmfError(f"unknown format(s) {bad} in --formats; choose from {FORMATS}")
+    config = config_from_args(args)
+    # Check everything cheap before any heavy work.
+    kit = load_kit(args.kit) if args.kit else default_kit()
+    drums = tuple(d.strip() for d in args.drums.split(",")) if args.drums else None
+    if drums:
+        kit = kit.subset(drums)
+    if args.sample_rate or args.n_fft or args.hop:
+        from dataclasses import replace
+
+        kit.check_settings(
+            replace(
+                kit.settings,
+                **{
+                    k: v
+                    for k, v in (
+                        ("sample_rate", args.sample_rate),
+                        ("n_fft", args.n_fft),
+                        ("hop_length", args.hop),
+                    )
+                    if v
+                },
+            )
+        )
+    out_dir = check_writable_dir(args.out_dir)
+    top_k = parse_pairs(args.k, what="--k") or None
+    if config.picker == "topk" and top_k is None and not args.reference:
+        raise DrumnmfError("--picker topk needs --k DRUM=N for each drum, or --reference")
+    if args.report:
+        import drumnmf.report  # noqa: F401  (fail now if the report module is unavailable)
+
+    failures = 0
+    for name in args.audio:
+        path = Path(name)
+        started = time.perf_counter()
+        try:
+            reference = _reference_for(path, args.reference, len(args.audio))
+            k = top_k
+            if config.picker == "topk" and k is None:
+                if reference is None:
+                    raise DrumnmfError(f"no reference for '{path}' to take k from")
+                k = {d: len(reference.get(d, ())) for d in kit.names}
+            bar = _progress(path.name, config, disabled=args.quiet)
+            try:
+                result = transcribe(
+                    path,
+                    kit=kit,
+                    config=config,
+                    top_k=k,
+                    callback=(lambda i, loss, bar=bar: bar.update(1)) if bar else None,
+                )
+            finally:
+                if bar:
+                    bar.close()
+            written = save_transcription(result, out_dir, formats=formats)
+            if args.report:
+                from drumnmf.report import write_report
+
+                written["html"] = out_dir / f"{path.stem}.html"
+                write_report(result, written["html"], audio_path=path, reference=reference)
+        except DrumnmfError as exc:
+            failures += 1
+            print(f"drumnmf: error: {path}: {exc}", file=sys.stderr)
+            continue
+        counts = ", ".join(f"{d} {n}" for d, n in result.n_onsets.items())
+        compute = sum(result.seconds.values())
+        outputs = ", ".join(str(p) for p in written.values())
+        print(
+            f"{path}: {result.duration:.1f} s | {counts} | {compute:.2f} s "
+            f"({time.perf_counter() - started:.2f} s total) -> {outputs}"
+        )
+        sys.stdout.flush()
+    if failures:
+        print(f"drumnmf: {failures} of {len(args.audio)} file(s) failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _progress(label: str, config: Any, *, disabled: bool) -> Any:
+    if disabled or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    total = config.max_iter or (100 if config.solver == "mur" else 10)
+    return tqdm(total=total, desc=label, unit="it", leave=False, file=sys.stderr)

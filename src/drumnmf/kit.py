@@ -1,0 +1,555 @@
+"""Kits: one spectral template per drum, calibrated from isolated hits of the user's kit.
+
+A drum's template is the time-averaged magnitude spectrum of its hits (the paper's rule),
+computed with the same STFT settings as the transcription; the factorization keeps it fixed
+(the paper's ``W_D``). A drum may have several templates (for example soft and hard hits, or
+open and closed hi-hat); their activations are summed into the drum's activation.
+
+Kit file format (JSON, ``"format": "drumnmf-kit"``, ``"version": 1``)::
+
+    {"format": "drumnmf-kit", "version": 1,
+     "settings": {"sample_rate": 44100, "n_fft": 2048, "hop_length": 512, "window": "hann"},
+     "drums": [{"name": "kick", "midi_note": 36}, ...],
+     "templates": [{"drum": "kick", "spectrum": [... n_bins floats ...]}, ...],
+     "sources": ["kick.wav", ...]}
+
+Hit detection in calibration files
+----------------------------------
+A file may hold one hit or several isolated hits. Hits are found as peaks of the
+log-magnitude spectral flux at least ``MIN_HIT_GAP`` apart and within 30 dB of the
+strongest. Each hit spans from its onset frame until the next hit, at most
+``HIT_SECONDS``, and stops early once the frame energy falls 60 dB below the hit's peak.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .audio import load_audio, prepare_samples
+from .errors import DrumnmfError
+from .spectrogram import SpectrogramSettings, magnitude_spectrogram, seconds_to_frames
+
+__all__ = [
+    "DRUM_NOTES",
+    "Kit",
+    "calibrate",
+    "calibrate_from_annotations",
+    "canonical_drum_name",
+    "default_kit",
+    "detect_hits",
+    "load_kit",
+    "save_kit",
+]
+
+KIT_FORMAT = "drumnmf-kit"
+KIT_VERSION = 1
+MIN_HIT_GAP = 0.05  # s: closer peaks are one hit
+HIT_SECONDS = 0.5  # s: longest span of one calibration hit
+HIT_RANGE_DB = 30.0  # a hit must be within this of the loudest one
+DECAY_DB = 60.0  # a hit ends once its frames fall this far below its peak
+
+# General MIDI percussion notes (channel 10) of the drum names drumnmf knows.
+DRUM_NOTES: dict[str, int] = {
+    "kick": 36,
+    "side_stick": 37,
+    "snare": 38,
+    "clap": 39,
+    "electric_snare": 40,
+    "floor_tom": 41,
+    "hihat": 42,
+    "low_floor_tom": 41,
+    "high_floor_tom": 43,
+    "pedal_hihat": 44,
+    "low_tom": 45,
+    "open_hihat": 46,
+    "tom": 47,
+    "mid_tom": 47,
+    "high_tom": 50,
+    "crash": 49,
+    "ride": 51,
+    "china": 52,
+    "ride_bell": 53,
+    "tambourine": 54,
+    "splash": 55,
+    "cowbell": 56,
+    "crash2": 57,
+    "rimshot": 37,
+}
+
+# Other spellings accepted for the names above.
+_ALIASES: dict[str, str] = {
+    "bd": "kick",
+    "kd": "kick",
+    "bass": "kick",
+    "bassdrum": "kick",
+    "bass_drum": "kick",
+    "kickdrum": "kick",
+    "sd": "snare",
+    "snaredrum": "snare",
+    "hh": "hihat",
+    "hi_hat": "hihat",
+    "hat": "hihat",
+    "chh": "hihat",
+    "closed_hihat": "hihat",
+    "ohh": "open_hihat",
+    "openhat": "open_hihat",
+    "phh": "pedal_hihat",
+    "tt": "tom",
+    "toms": "tom",
+    "ht": "high_tom",
+    "mt": "mid_tom",
+    "lt": "low_tom",
+    "ft": "floor_tom",
+    "cy": "crash",
+    "cymbal": "crash",
+    "crash_cymbal": "crash",
+    "rd": "ride",
+    "ride_cymbal": "ride",
+    "rs": "rimshot",
+    "cb": "cowbell",
+}
+
+
+def canonical_drum_name(name: str) -> str:
+    """Lower-case a drum name and map known aliases (``BD``, ``hi-hat``) to drumnmf's names.
+
+    Names drumnmf does not know are kept (lower-cased); they need an explicit MIDI note.
+    """
+    key = re.sub(r"[\s\-]+", "_", name.strip().lower())
+    if not key or not re.fullmatch(r"[a-z0-9_]+", key):
+        raise DrumnmfError(
+            f"invalid drum name {name!r}; use letters, digits and '_' (e.g. 'kick', 'snare')"
+        )
+    return _ALIASES.get(key, key)
+
+
+@dataclass(frozen=True, eq=False)
+class Kit:
+    """Calibrated drum templates.
+
+    Attributes
+    ----------
+    names : tuple of str
+        Drum names, in activation order.
+    midi_notes : tuple of int
+        General MIDI note of each drum.
+    templates : np.ndarray [shape=(n_bins, n_templates)]
+        Nonnegative template spectra (the paper's ``W_D``), magnitudes as averaged.
+    template_drums : tuple of int
+        For each template column, the index of its drum in ``names``.
+    settings : SpectrogramSettings
+        The STFT settings the templates were made with; transcription must use the same.
+    sources : tuple of str
+        Where each template came from (for provenance).
+    """
+
+    names: tuple[str, ...]
+    midi_notes: tuple[int, ...]
+    templates: np.ndarray
+    template_drums: tuple[int, ...]
+    settings: SpectrogramSettings = field(default_factory=SpectrogramSettings)
+    sources: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        t = np.array(self.templates, dtype=np.float64)  # private copy
+        t.setflags(write=False)
+        object.__setattr__(self, "templates", t)
+        n = len(self.names)
+        if n == 0:
+            raise DrumnmfError("a kit needs at least one drum; calibrate kick, snare, hihat...")
+        if len(set(self.names)) != n:
+            raise DrumnmfError(f"drum names repeat in {self.names}; give each drum once")
+        if len(self.midi_notes) != n:
+            raise DrumnmfError(f"{n} drums but {len(self.midi_notes)} MIDI notes; give one each")
+        for name, note in zip(self.names, self.midi_notes, strict=True):
+            if not 0 <= int(note) <= 127:
+                raise DrumnmfError(f"MIDI note {note} of '{name}' is outside 0..127")
+        if t.ndim != 2 or t.shape[0] != self.settings.n_bins:
+            raise DrumnmfError(
+                f"templates must have shape ({self.settings.n_bins}, n_templates) for "
+                f"n_fft={self.settings.n_fft}, got {t.shape}"
+            )
+        if len(self.template_drums) != t.shape[1]:
+            raise DrumnmfError(
+                f"{t.shape[1]} templates but {len(self.template_drums)} template_drums entries"
+            )
+        if set(self.template_drums) != set(range(n)):
+            raise DrumnmfError(
+                f"template_drums {self.template_drums} must give every drum 0..{n - 1} "
+                "at least one template"
+            )
+        if not np.all(np.isfinite(t)) or np.any(t < 0):
+            raise DrumnmfError("templates must be finite and nonnegative")
+        for j in range(t.shape[1]):
+            if not np.any(t[:, j] > 0):
+                drum = self.names[self.template_drums[j]]
+                raise DrumnmfError(
+                    f"template {j} of '{drum}' is all zero; recalibrate it from an audible hit"
+                )
+
+    @property
+    def n_drums(self) -> int:
+        """Number of drums."""
+        return len(self.names)
+
+    def note_of(self, drum: str) -> int:
+        """General MIDI note of a drum."""
+        return self.midi_notes[self.index(drum)]
+
+    def index(self, drum: str) -> int:
+        """Position of a drum in :attr:`names` (aliases accepted)."""
+        key = canonical_drum_name(drum)
+        if key not in self.names:
+            raise DrumnmfError(f"unknown drum {drum!r}; this kit has {', '.join(self.names)}")
+        return self.names.index(key)
+
+    def subset(self, drums: Sequence[str]) -> Kit:
+        """A kit with only the given drums (in the given order)."""
+        idx = [self.index(d) for d in drums]
+        cols = [j for i in idx for j, d in enumerate(self.template_drums) if d == i]
+        new_drums = tuple(idx.index(self.template_drums[j]) for j in cols)
+        return Kit(
+            names=tuple(self.names[i] for i in idx),
+            midi_notes=tuple(self.midi_notes[i] for i in idx),
+            templates=self.templates[:, cols],
+            template_drums=new_drums,
+            settings=self.settings,
+            sources=tuple(self.sources[j] for j in cols)
+            if len(self.sources) == len(self.template_drums)
+            else self.sources,
+        )
+
+    def check_settings(self, settings: SpectrogramSettings) -> None:
+        """Refuse to transcribe with STFT settings other than the kit's."""
+        if settings != self.settings:
+            raise DrumnmfError(
+                f"the kit was calibrated with {self.settings.to_dict()} but transcription uses "
+                f"{settings.to_dict()}; recalibrate the kit with these settings or transcribe "
+                "with the kit's"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The kit as a JSON-ready dictionary (see the module docstring)."""
+        return {
+            "format": KIT_FORMAT,
+            "version": KIT_VERSION,
+            "settings": self.settings.to_dict(),
+            "drums": [
+                {"name": n, "midi_note": int(m)}
+                for n, m in zip(self.names, self.midi_notes, strict=True)
+            ],
+            "templates": [
+                {
+                    "drum": self.names[d],
+                    "spectrum": [float(f"{v:.6g}") for v in self.templates[:, j]],
+                }
+                for j, d in enumerate(self.template_drums)
+            ],
+            "sources": list(self.sources),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, name: str = "kit") -> Kit:
+        """Inverse of :meth:`to_dict`."""
+        if data.get("format") != KIT_FORMAT:
+            raise DrumnmfError(f'{name} is not a drumnmf kit (no "format": "{KIT_FORMAT}")')
+        if int(data.get("version", 0)) > KIT_VERSION:
+            raise DrumnmfError(
+                f"{name} has kit format version {data.get('version')}; this drumnmf reads "
+                f"version {KIT_VERSION}: upgrade drumnmf"
+            )
+        try:
+            settings = SpectrogramSettings.from_dict(data["settings"])
+            names = tuple(str(d["name"]) for d in data["drums"])
+            notes = tuple(int(d["midi_note"]) for d in data["drums"])
+            columns = [np.asarray(t["spectrum"], dtype=np.float64) for t in data["templates"]]
+            owners = tuple(names.index(str(t["drum"])) for t in data["templates"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DrumnmfError(f"{name} is malformed ({exc!r}); recalibrate it") from exc
+        if not columns:
+            raise DrumnmfError(f"{name} has no templates; recalibrate it")
+        return cls(
+            names=names,
+            midi_notes=notes,
+            templates=np.stack(columns, axis=1),
+            template_drums=owners,
+            settings=settings,
+            sources=tuple(str(s) for s in data.get("sources", ())),
+        )
+
+
+def save_kit(kit: Kit, path: str | os.PathLike[str]) -> None:
+    """Write a kit file (JSON) atomically."""
+    from .export import write_json
+
+    write_json(path, kit.to_dict())
+
+
+def load_kit(path: str | os.PathLike[str]) -> Kit:
+    """Read a kit file written by :func:`save_kit` or ``drumnmf calibrate``."""
+    p = Path(path)
+    if not p.is_file():
+        raise DrumnmfError(f"kit file not found: '{p}'; create one with 'drumnmf calibrate'")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DrumnmfError(f"cannot read kit '{p}' ({exc}); recalibrate it") from exc
+    if not isinstance(data, dict):
+        raise DrumnmfError(f"'{p}' is not a drumnmf kit; recalibrate it")
+    return Kit.from_dict(data, name=f"kit '{p}'")
+
+
+def default_kit() -> Kit:
+    """The kit shipped with drumnmf (real, permissively licensed samples; see NOTICE)."""
+    ref = resources.files("drumnmf").joinpath("data/default_kit.json")
+    data = json.loads(ref.read_text(encoding="utf-8"))
+    return Kit.from_dict(data, name="the default kit")
+
+
+def _note_for(name: str, notes: Mapping[str, int] | None) -> int:
+    if notes:
+        for key, value in notes.items():
+            if canonical_drum_name(key) == name:
+                return int(value)
+    if name in DRUM_NOTES:
+        return DRUM_NOTES[name]
+    raise DrumnmfError(
+        f"unknown drum name {name!r}: give its General MIDI note (CLI: --note {name}=NOTE) "
+        f"or use a known name: {', '.join(sorted(DRUM_NOTES))}"
+    )
+
+
+def detect_hits(spectrogram: np.ndarray, settings: SpectrogramSettings) -> list[tuple[int, int]]:
+    """Find isolated hits in a calibration spectrogram.
+
+    Parameters
+    ----------
+    spectrogram : np.ndarray [shape=(n_bins, n_frames)]
+        Magnitude spectrogram of a calibration recording.
+    settings : SpectrogramSettings
+        Its STFT settings (for the frame rate).
+
+    Returns
+    -------
+    list of (start, stop)
+        Frame ranges, one per hit (``stop`` exclusive), in time order.
+    """
+    from scipy.signal import find_peaks
+
+    V = np.asarray(spectrogram, dtype=np.float64)
+    energy = np.sum(V**2, axis=0)
+    if not np.any(energy > 0):
+        return []
+    log_v = np.log1p(V / (V.max() * 1e-4))
+    flux = np.maximum(np.diff(log_v, axis=1, prepend=0.0), 0.0).sum(axis=0)
+    gap = max(1, int(seconds_to_frames(MIN_HIT_GAP, settings)))
+    peaks, _ = find_peaks(flux, distance=gap)
+    if peaks.size == 0:
+        peaks = np.array([int(np.argmax(energy))])
+    peak_energy = np.array([energy[p : p + gap + 1].max() for p in peaks])
+    keep = peak_energy >= peak_energy.max() * 10 ** (-HIT_RANGE_DB / 10)
+    # A flux peak must also be a real rise, not a wiggle in a decay.
+    keep &= flux[peaks] >= 0.1 * flux[peaks].max()
+    peaks = peaks[keep]
+    peak_energy = peak_energy[keep]
+    longest = max(1, int(seconds_to_frames(HIT_SECONDS, settings)))
+    hits = []
+    for i, start in enumerate(peaks):
+        stop = int(peaks[i + 1]) if i + 1 < peaks.size else energy.size
+        stop = min(stop, int(start) + longest)
+        quiet = np.nonzero(energy[start:stop] < peak_energy[i] * 10 ** (-DECAY_DB / 10))[0]
+        quiet = quiet[quiet > 0]
+        if quiet.size:
+            stop = int(start) + int(quiet[0])
+        hits.append((int(start), max(stop, int(start) + 1)))
+    return hits
+
+
+def _hit_template(spectrogram: np.ndarray, hits: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Mean over hits of each hit's time-averaged magnitude spectrum."""
+    return np.mean([spectrogram[:, a:b].mean(axis=1) for a, b in hits], axis=0)
+
+
+def _parse_hit_source(item: Any) -> tuple[str, Any]:
+    if isinstance(item, tuple) and len(item) == 2:
+        return canonical_drum_name(str(item[0])), item[1]
+    text = os.fspath(item)
+    if "=" in text and not Path(text).exists():
+        name, _, path = text.partition("=")
+        return canonical_drum_name(name), path
+    stem = Path(text).stem
+    name = re.split(r"[.\s]", stem)[0]
+    name = re.sub(r"[_\-]?\d+$", "", name) or name  # kick_2.wav -> kick
+    return canonical_drum_name(name), text
+
+
+def calibrate(
+    hits: Sequence[str | os.PathLike[str] | tuple[str, Any]],
+    *,
+    settings: SpectrogramSettings | None = None,
+    notes: Mapping[str, int] | None = None,
+    separate: bool = False,
+) -> Kit:
+    """Build a kit from recordings of isolated hits.
+
+    Parameters
+    ----------
+    hits : sequence
+        Each item is a path named after its drum (``kick.wav``, ``snare_2.flac``), a
+        ``"NAME=PATH"`` string, or a ``(name, source)`` pair whose source is a path or a
+        ``(samples, sample_rate)`` tuple. A recording may hold several isolated hits;
+        they are detected and averaged. Several recordings of one drum are averaged too.
+    settings : SpectrogramSettings, optional
+        STFT settings; must match those used for transcription (paper defaults).
+    notes : mapping drum -> int, optional
+        General MIDI note per drum, overriding the defaults (kick 36, snare 38, hihat 42...).
+        Required for drum names drumnmf does not know.
+    separate : bool
+        Keep one template per recording instead of averaging a drum's recordings (a
+        multi-template kit: e.g. ``snare=soft.wav`` and ``snare=hard.wav``).
+
+    Returns
+    -------
+    Kit
+
+    Examples
+    --------
+    >>> kit = calibrate(["kick.wav", "snare.wav", "hihat.wav"])  # doctest: +SKIP
+    >>> kit.names
+    ('kick', 'snare', 'hihat')
+    """
+    settings = settings or SpectrogramSettings()
+    if not hits:
+        raise DrumnmfError("no calibration hits given; record one file per drum (kick.wav, ...)")
+    per_drum: dict[str, list[tuple[np.ndarray, str]]] = {}
+    for item in hits:
+        name, source = _parse_hit_source(item)
+        if isinstance(source, tuple):
+            samples = prepare_samples(
+                source[0], source[1], sample_rate=settings.sample_rate, name=f"hit of '{name}'"
+            )
+            label = f"{name} (array)"
+        else:
+            samples = load_audio(source, sample_rate=settings.sample_rate)
+            label = os.fspath(source)
+        V = magnitude_spectrogram(samples, settings, dtype=np.float64)
+        found = detect_hits(V, settings)
+        if not found:
+            raise DrumnmfError(f"no hit found in '{label}'; record an audible hit of '{name}'")
+        per_drum.setdefault(name, []).append((_hit_template(V, found), label))
+    names = tuple(per_drum)
+    midi = tuple(_note_for(n, notes) for n in names)
+    columns: list[np.ndarray] = []
+    owners: list[int] = []
+    sources: list[str] = []
+    for i, name in enumerate(names):
+        entries = per_drum[name]
+        if separate:
+            for spectrum, label in entries:
+                columns.append(spectrum)
+                owners.append(i)
+                sources.append(label)
+        else:
+            columns.append(np.mean([s for s, _ in entries], axis=0))
+            owners.append(i)
+            sources.append(" + ".join(label for _, label in entries))
+    return Kit(
+        names=names,
+        midi_notes=midi,
+        templates=np.stack(columns, axis=1),
+        template_drums=tuple(owners),
+        settings=settings,
+        sources=tuple(sources),
+    )
+
+
+def calibrate_from_annotations(
+    audio: str | os.PathLike[str] | np.ndarray,
+    onsets: Mapping[str, np.ndarray],
+    *,
+    sample_rate: int | None = None,
+    settings: SpectrogramSettings | None = None,
+    notes: Mapping[str, int] | None = None,
+    isolation: float = 0.1,
+    max_hits: int = 20,
+) -> Kit:
+    """Build a kit from a recording and annotated onsets, using the hits that stand alone.
+
+    A hit stands alone when no other annotated onset (of any drum) lies within
+    ``isolation`` seconds before it or ``2 * isolation`` after it. Its span runs from its
+    onset until the next onset, at most ``HIT_SECONDS``. Up to ``max_hits`` of the
+    loudest isolated hits per drum are averaged.
+
+    Parameters
+    ----------
+    audio : path-like or np.ndarray [shape=(n_samples,)]
+        The recording (an array needs ``sample_rate``).
+    onsets : mapping drum -> np.ndarray
+        Annotated onset times in seconds.
+    sample_rate : int, optional
+        Rate of ``audio`` when it is an array.
+    settings, notes
+        As in :func:`calibrate`.
+    isolation : float > 0
+        Seconds of silence from other drums required around a hit.
+    max_hits : int > 0
+        Most hits per drum to average.
+
+    Returns
+    -------
+    Kit
+    """
+    settings = settings or SpectrogramSettings()
+    if isinstance(audio, np.ndarray):
+        if sample_rate is None:
+            raise DrumnmfError("sample_rate is required when audio is an array")
+        samples = prepare_samples(audio, sample_rate, sample_rate=settings.sample_rate)
+    else:
+        samples = load_audio(audio, sample_rate=settings.sample_rate)
+    V = magnitude_spectrogram(samples, settings, dtype=np.float64)
+    energy = np.sum(V**2, axis=0)
+    clean = {
+        canonical_drum_name(k): np.sort(np.asarray(v, dtype=np.float64)) for k, v in onsets.items()
+    }
+    everything = np.sort(np.concatenate([v for v in clean.values()] or [np.zeros(0)]))
+    longest = max(1, int(seconds_to_frames(HIT_SECONDS, settings)))
+    names, columns = [], []
+    for name, times in clean.items():
+        spans = []
+        for t in times:
+            others = everything[np.abs(everything - t) > 1e-6]
+            before = others[(others < t) & (others > t - isolation)]
+            after = others[(others > t) & (others < t + 2 * isolation)]
+            if before.size or after.size:
+                continue
+            nxt = others[others > t]
+            start = int(seconds_to_frames(t, settings))
+            stop = int(seconds_to_frames(nxt[0], settings)) if nxt.size else V.shape[1]
+            stop = min(stop, start + longest, V.shape[1])
+            if stop > start:
+                spans.append((start, stop))
+        if not spans:
+            raise DrumnmfError(
+                f"no isolated hit of '{name}' in the annotations (none stands {isolation} s "
+                "apart from other drums); lower isolation or calibrate from separate hits"
+            )
+        spans.sort(key=lambda s: -float(energy[s[0] : s[0] + 3].max()))
+        names.append(name)
+        columns.append(_hit_template(V, spans[:max_hits]))
+    return Kit(
+        names=tuple(names),
+        midi_notes=tuple(_note_for(n, notes) for n in names),
+        templates=np.stack(columns, axis=1),
+        template_drums=tuple(range(len(names))),
+        settings=settings,
+        sources=tuple(f"annotated hits of '{n}'" for n in names),
+    )

@@ -1,0 +1,412 @@
+"""The transcription pipeline: audio -> spectrogram -> factorization -> onsets.
+
+:func:`transcribe` is what ``drumnmf transcribe`` runs. Its options live in one frozen
+:class:`TranscribeConfig`; :meth:`TranscribeConfig.paper` is the configuration of Foster &
+Webber (NeNMF 10 x 10, harmonic rank 50, adaptive median threshold) kept by name for
+comparison.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .audio import load_audio, prepare_samples
+from .errors import DrumnmfError
+from .factorization import Factorization, factorize
+from .kit import Kit, canonical_drum_name, default_kit
+from .onsets import TIMINGS, offset_for, pick_adaptive, pick_top_k
+from .spectrogram import SpectrogramSettings, frames_to_seconds, magnitude_spectrogram
+
+__all__ = ["PICKERS", "SOLVERS", "TranscribeConfig", "Transcription", "transcribe"]
+
+SOLVERS = ("nenmf", "mur")
+PICKERS = ("adaptive", "topk")
+
+
+@dataclass(frozen=True)
+class TranscribeConfig:
+    """Every option of the transcription pipeline.
+
+    Parameters
+    ----------
+    solver : {"nenmf", "mur"}
+        Factorization solver.
+    harmonic_rank : int >= 0
+        Number of free (non-drum) components.
+    max_iter : int > 0 or None
+        NeNMF outer iterations or MUR sweeps; None for the solver's default
+        (10 for NeNMF, 100 for MUR).
+    inner_iter : int > 0
+        OGM steps per NeNMF block.
+    picker : {"adaptive", "topk"}
+        Onset picker; ``"topk"`` needs ``k`` per drum at call time.
+    threshold_window : float > 0
+        Median window of the adaptive threshold, seconds.
+    offsets : tuple of (drum, offset) pairs
+        Per-drum threshold offsets overriding the paper's (0.15 kick, 0.1 snare,
+        0.05 hi-hat, 0.1 others).
+    min_interval : float > 0
+        Shortest time between two onsets of one drum, seconds.
+    onset_timing : {"rise", "peak"}
+        Report each onset at the activation's steepest rise (default) or at its peak
+        (the paper); see :mod:`drumnmf.onsets`.
+    seed : int
+        Seed of the random start of the free components.
+    """
+
+    solver: str = "nenmf"
+    harmonic_rank: int = 50
+    max_iter: int | None = None
+    inner_iter: int = 10
+    picker: str = "adaptive"
+    threshold_window: float = 0.1
+    offsets: tuple[tuple[str, float], ...] = ()
+    min_interval: float = 0.05
+    onset_timing: str = "rise"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.solver not in SOLVERS:
+            raise DrumnmfError(f"unknown solver {self.solver!r}; use one of {SOLVERS}")
+        if self.picker not in PICKERS:
+            raise DrumnmfError(f"unknown picker {self.picker!r}; use one of {PICKERS}")
+        if not isinstance(self.harmonic_rank, int) or self.harmonic_rank < 0:
+            raise DrumnmfError(f"harmonic_rank must be an integer >= 0, got {self.harmonic_rank!r}")
+        if self.max_iter is not None and (not isinstance(self.max_iter, int) or self.max_iter < 1):
+            raise DrumnmfError(f"max_iter must be a positive integer, got {self.max_iter!r}")
+        if not isinstance(self.inner_iter, int) or self.inner_iter < 1:
+            raise DrumnmfError(f"inner_iter must be a positive integer, got {self.inner_iter!r}")
+        for name in ("threshold_window", "min_interval"):
+            value = getattr(self, name)
+            if not np.isfinite(value) or value <= 0:
+                raise DrumnmfError(f"{name} must be a positive number of seconds, got {value!r}")
+        if self.onset_timing not in TIMINGS:
+            raise DrumnmfError(f"unknown onset_timing {self.onset_timing!r}; use one of {TIMINGS}")
+        for drum, value in self.offsets:
+            if not np.isfinite(value) or value < 0:
+                raise DrumnmfError(f"threshold offset of '{drum}' must be >= 0, got {value!r}")
+
+    @classmethod
+    def paper(cls) -> TranscribeConfig:
+        """Foster & Webber's configuration: NeNMF 10 x 10, rank 50, adaptive threshold."""
+        return cls(
+            solver="nenmf", harmonic_rank=50, max_iter=10, inner_iter=10, onset_timing="peak"
+        )
+
+    def offset(self, drum: str) -> float:
+        """Threshold offset used for ``drum``."""
+        return dict(self.offsets).get(drum, offset_for(drum))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The configuration as a JSON-ready dictionary."""
+        data = asdict(self)
+        data["offsets"] = dict(self.offsets)
+        return data
+
+
+@dataclass(frozen=True, eq=False)
+class Transcription:
+    """The result of transcribing one recording.
+
+    Attributes
+    ----------
+    drums : tuple of str
+        Drum names, in the kit's order.
+    onsets : dict str -> np.ndarray [shape=(n,)]
+        Onset times per drum in seconds, increasing.
+    strengths : dict str -> np.ndarray [shape=(n,)]
+        Activation height at each onset (rank onsets by it).
+    activations : np.ndarray [shape=(n_drums, n_frames)]
+        Drum activations (the paper's ``H_D``, a drum's templates summed).
+    thresholds : np.ndarray [shape=(n_drums, n_frames)] or None
+        Adaptive threshold curves in activation units; None with the top-k picker.
+    frame_times : np.ndarray [shape=(n_frames,)]
+        Time of each frame in seconds.
+    spectrogram : np.ndarray [shape=(n_bins, n_frames)]
+        The magnitude spectrogram that was factorized.
+    factorization : Factorization
+        The full factorization (harmonic part, losses, timing).
+    kit : Kit
+        The kit used.
+    config : TranscribeConfig
+        The options used.
+    duration : float
+        Length of the audio in seconds.
+    source : str
+        Path of the audio, or ``"<array>"``.
+    seconds : dict str -> float
+        Computation time per stage (``load``, ``spectrogram``, ``factorize``, ``onsets``).
+    """
+
+    drums: tuple[str, ...]
+    onsets: dict[str, np.ndarray]
+    strengths: dict[str, np.ndarray]
+    activations: np.ndarray
+    thresholds: np.ndarray | None
+    frame_times: np.ndarray
+    spectrogram: np.ndarray
+    factorization: Factorization
+    kit: Kit
+    config: TranscribeConfig
+    duration: float
+    source: str = "<array>"
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def n_onsets(self) -> dict[str, int]:
+        """Number of onsets per drum."""
+        return {d: int(self.onsets[d].size) for d in self.drums}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Onsets, settings, kit and versions as a JSON-ready dictionary."""
+        from .export import onset_rows
+
+        return {
+            "format": "drumnmf-transcription",
+            "version": 1,
+            "source": self.source,
+            "duration": self.duration,
+            "onsets": [
+                {"time": round(t, 6), "drum": d, "strength": s}
+                for t, d, s in onset_rows(self.onsets, self.strengths)
+            ],
+            "counts": self.n_onsets,
+            "config": self.config.to_dict(),
+            "settings": self.kit.settings.to_dict(),
+            "kit": {
+                "drums": [
+                    {"name": n, "midi_note": m}
+                    for n, m in zip(self.kit.names, self.kit.midi_notes, strict=True)
+                ],
+                "sources": list(self.kit.sources),
+            },
+            "factorization": {
+                "solver": self.factorization.solver,
+                "n_iter": self.factorization.n_iter,
+                "converged": self.factorization.converged,
+                "final_loss": float(self.factorization.losses[-1])
+                if len(self.factorization.losses)
+                else None,
+            },
+            "seconds": self.seconds,
+            "versions": versions(),
+        }
+
+
+def versions() -> dict[str, str]:
+    """Versions of drumnmf and its core dependencies."""
+    from importlib import metadata
+
+    out = {}
+    for name in ("drumnmf", "numpy", "scipy", "soundfile", "soxr", "mido", "mir_eval"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def transcribe(
+    audio: str | os.PathLike[str] | np.ndarray,
+    *,
+    kit: Kit | str | os.PathLike[str] | None = None,
+    config: TranscribeConfig | None = None,
+    sample_rate: int | None = None,
+    top_k: Mapping[str, int] | None = None,
+    drums: tuple[str, ...] | None = None,
+    settings: SpectrogramSettings | None = None,
+    callback: Callable[[int, float], Any] | None = None,
+) -> Transcription:
+    """Transcribe the drums of one recording.
+
+    Parameters
+    ----------
+    audio : path-like or np.ndarray [shape=(n_samples,) or (n_samples, n_channels)]
+        An audio file, or samples (then ``sample_rate`` is required).
+    kit : Kit, path-like or None
+        The calibrated kit (or a kit file); the built-in default kit when None.
+    config : TranscribeConfig, optional
+        Pipeline options; the defaults when None.
+    sample_rate : int, optional
+        Rate of ``audio`` when it is an array, Hz.
+    top_k : mapping drum -> int, optional
+        Number of onsets per drum for the ``"topk"`` picker (e.g. the reference counts).
+    drums : tuple of str, optional
+        Transcribe only these drums of the kit.
+    settings : SpectrogramSettings, optional
+        STFT settings the caller expects; refused unless they equal the kit's (the kit's
+        are used when omitted).
+    callback : callable, optional
+        Called by the solver after each outer iteration as ``callback(iteration, loss)``.
+
+    Returns
+    -------
+    Transcription
+
+    Examples
+    --------
+    >>> result = transcribe("song.wav", kit="my.kit.json")  # doctest: +SKIP
+    >>> result.onsets["kick"][:3]  # doctest: +SKIP
+    array([0.511, 1.010, 1.521])
+    """
+    config = config or TranscribeConfig()
+    clock = time.perf_counter()
+    seconds: dict[str, float] = {}
+    if kit is None:
+        kit = default_kit()
+    elif not isinstance(kit, Kit):
+        from .kit import load_kit
+
+        kit = load_kit(kit)
+    if drums:
+        kit = kit.subset(drums)
+    if settings is not None:
+        kit.check_settings(settings)
+    settings = kit.settings
+    if config.picker == "topk":
+        if top_k is None:
+            raise DrumnmfError("the top-k picker needs k per drum: pass top_k={'kick': 40, ...}")
+        top_k = {canonical_drum_name(k): int(v) for k, v in top_k.items()}
+        missing = [d for d in kit.names if d not in top_k]
+        if missing:
+            raise DrumnmfError(f"top_k has no count for {missing}; give k for every drum")
+    if isinstance(audio, np.ndarray):
+        if sample_rate is None:
+            raise DrumnmfError("sample_rate is required when audio is an array of samples")
+        samples = prepare_samples(audio, sample_rate, sample_rate=settings.sample_rate)
+        source = "<array>"
+    else:
+        samples = load_audio(audio, sample_rate=settings.sample_rate)
+        source = os.fspath(audio)
+    seconds["load"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    V = magnitude_spectrogram(samples, settings)
+    seconds["spectrogram"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    result = factorize(
+        V,
+        kit.templates,
+        harmonic_rank=config.harmonic_rank,
+        solver=config.solver,
+        max_iter=config.max_iter,
+        inner_iter=config.inner_iter,
+        seed=config.seed,
+        callback=callback,
+    )
+    seconds["factorize"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    owners = np.asarray(kit.template_drums)
+    activations = np.zeros((kit.n_drums, V.shape[1]), dtype=np.float64)
+    np.add.at(activations, owners, result.drum_activations.astype(np.float64))
+    frame_rate = 1.0 / settings.frame_seconds
+    onsets: dict[str, np.ndarray] = {}
+    strengths: dict[str, np.ndarray] = {}
+    thresholds = None if config.picker == "topk" else np.zeros_like(activations)
+    for i, drum in enumerate(kit.names):
+        if config.picker == "topk":
+            assert top_k is not None
+            picked = pick_top_k(
+                activations[i],
+                top_k[drum],
+                frame_rate=frame_rate,
+                min_interval=config.min_interval,
+                timing=config.onset_timing,
+            )
+        else:
+            picked = pick_adaptive(
+                activations[i],
+                frame_rate=frame_rate,
+                offset=config.offset(drum),
+                window=config.threshold_window,
+                min_interval=config.min_interval,
+                timing=config.onset_timing,
+            )
+            assert thresholds is not None and picked.threshold is not None
+            thresholds[i] = picked.threshold
+        onsets[drum] = frames_to_seconds(picked.frames, settings)
+        strengths[drum] = picked.strengths
+    seconds["onsets"] = time.perf_counter() - clock
+    return Transcription(
+        drums=kit.names,
+        onsets=onsets,
+        strengths=strengths,
+        activations=activations,
+        thresholds=thresholds,
+        frame_times=frames_to_seconds(np.arange(V.shape[1]), settings),
+        spectrogram=V,
+        factorization=result,
+        kit=kit,
+        config=config,
+        duration=samples.size / settings.sample_rate,
+        source=source,
+        seconds=seconds,
+    )
+
+
+def with_options(config: TranscribeConfig, **changes: Any) -> TranscribeConfig:
+    """A copy of ``config`` with some options changed (None values are ignored)."""
+    return replace(config, **{k: v for k, v in changes.items() if v is not None})
+
+
+def output_stem(path: str | os.PathLike[str]) -> str:
+    """File stem used for a transcription's outputs (``song.wav`` -> ``song``)."""
+    return Path(path).stem
+
+
+FORMATS = ("csv", "json", "mid")
+
+
+def save_transcription(
+    transcription: Transcription,
+    out_dir: str | os.PathLike[str],
+    *,
+    stem: str | None = None,
+    formats: tuple[str, ...] = FORMATS,
+) -> dict[str, Path]:
+    """Write a transcription's CSV, JSON and MIDI files (each atomically).
+
+    Parameters
+    ----------
+    transcription : Transcription
+    out_dir : path-like
+        Output folder (created if missing).
+    stem : str, optional
+        File stem; the audio file's stem by default.
+    formats : tuple of {"csv", "json", "mid"}
+        Which files to write.
+
+    Returns
+    -------
+    dict format -> Path
+        The files written.
+    """
+    from .export import check_writable_dir, write_csv, write_json, write_midi
+
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise DrumnmfError(f"unknown output format(s) {unknown}; choose from {FORMATS}")
+    folder = check_writable_dir(out_dir)
+    if stem is None:
+        stem = output_stem(transcription.source) if transcription.source != "<array>" else "drums"
+    written: dict[str, Path] = {}
+    if "csv" in formats:
+        written["csv"] = folder / f"{stem}.csv"
+        write_csv(written["csv"], transcription.onsets, transcription.strengths)
+    if "mid" in formats:
+        written["mid"] = folder / f"{stem}.mid"
+        notes = dict(zip(transcription.kit.names, transcription.kit.midi_notes, strict=True))
+        write_midi(written["mid"], transcription.onsets, transcription.strengths, notes)
+    if "json" in formats:
+        written["json"] = folder / f"{stem}.json"
+        write_json(written["json"], transcription.to_dict())
+    return written

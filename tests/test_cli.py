@@ -1,0 +1,267 @@
+"""The real ``drumnmf`` command, run as a subprocess on generated audio."""
+
+import csv
+import json
+import subprocess
+import sys
+
+import mido
+import numpy as np
+import pytest
+import soundfile as sf
+from synth import SR, groove, place, write_hits, write_wav
+
+
+def drumnmf(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "drumnmf", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    hits = write_hits(root)
+    events = groove(6.0)
+    write_wav(root / "song.wav", place(events, 6.0))
+    result = drumnmf("calibrate", *hits, "--out", root / "my.kit.json")
+    assert result.returncode == 0, result.stderr
+    return root, events
+
+
+def test_help_is_fast_and_lists_commands():
+    result = drumnmf("--help")
+    assert result.returncode == 0
+    for command in ("calibrate", "transcribe", "demo"):
+        assert command in result.stdout
+    code = "import sys, drumnmf.cli; drumnmf.cli.build_parser(); print(sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'mir_eval', 'matplotlib', 'soundfile')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", "help must not import heavy modules"
+
+
+@pytest.mark.parametrize("command", ["calibrate", "transcribe", "demo"])
+def test_subcommand_help(command):
+    result = drumnmf(command, "--help")
+    assert result.returncode == 0 and "example" in result.stdout
+
+
+def test_calibrate_writes_kit(workdir):
+    root, _ = workdir
+    kit = json.loads((root / "my.kit.json").read_text())
+    assert [d["name"] for d in kit["drums"]] == ["kick", "snare", "hihat"]
+    assert kit["settings"]["n_fft"] == 2048
+
+
+def test_calibrate_transcribe_readback(workdir):
+    import mir_eval
+
+    root, events = workdir
+    out = root / "out"
+    result = drumnmf(
+        "transcribe",
+        root / "song.wav",
+        "--kit",
+        root / "my.kit.json",
+        "--out-dir",
+        out,
+        "--harmonic-rank",
+        "4",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "song.wav" in result.stdout and "kick" in result.stdout
+    with open(out / "song.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["time", "drum", "strength"]
+    times = [float(r["time"]) for r in rows]
+    assert times == sorted(times)
+    for drum, ref in events.items():
+        est = np.array([float(r["time"]) for r in rows if r["drum"] == drum])
+        assert mir_eval.onset.f_measure(ref, est)[0] > 0.9, drum
+    notes = {36: "kick", 38: "snare", 42: "hihat"}
+    now, midi_hits = 0.0, {d: [] for d in events}
+    for msg in mido.MidiFile(str(out / "song.mid")):
+        now += msg.time
+        if msg.type == "note_on" and msg.velocity > 0:
+            assert msg.channel == 9
+            midi_hits[notes[msg.note]].append(now)
+    for drum in events:
+        assert len(midi_hits[drum]) == sum(r["drum"] == drum for r in rows)
+    doc = json.loads((out / "song.json").read_text())
+    assert doc["config"]["harmonic_rank"] == 4 and "numpy" in doc["versions"]
+
+
+def test_formats_and_paper_preset(workdir):
+    root, _ = workdir
+    out = root / "out_paper"
+    result = drumnmf(
+        "transcribe",
+        root / "song.wav",
+        "--kit",
+        root / "my.kit.json",
+        "--out-dir",
+        out,
+        "--preset",
+        "paper",
+        "--solver",
+        "mur",
+        "--iterations",
+        "20",
+        "--formats",
+        "csv",
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["song.csv"]
+
+
+def test_topk_picker_from_k(workdir):
+    root, events = workdir
+    out = root / "out_topk"
+    ks = [f"--k={d}={len(t)}" for d, t in events.items()]
+    result = drumnmf(
+        "transcribe",
+        root / "song.wav",
+        "--kit",
+        root / "my.kit.json",
+        "--out-dir",
+        out,
+        "--picker",
+        "topk",
+        *ks,
+        "--formats",
+        "json",
+    )
+    assert result.returncode == 0, result.stderr
+    counts = json.loads((out / "song.json").read_text())["counts"]
+    assert counts == {d: len(t) for d, t in events.items()}
+
+
+def test_one_bad_file_does_not_stop_the_others(workdir):
+    root, _ = workdir
+    bad = root / "corrupt.wav"
+    bad.write_bytes(b"RIFF" + b"\0" * 100)
+    out = root / "out_mixed"
+    result = drumnmf(
+        "transcribe", bad, root / "song.wav", "--kit", root / "my.kit.json", "--out-dir", out
+    )
+    assert result.returncode == 1
+    assert "corrupt.wav" in result.stderr and "cannot decode" in result.stderr
+    assert "1 of 2 file(s) failed" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["song.csv", "song.json", "song.mid"]
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda r: r / "missing.wav", "audio file not found"),
+        (lambda r: (r / "empty.wav").write_bytes(b"") or r / "empty.wav", "is empty"),
+        (lambda r: write_wav(r / "silent.wav", np.zeros(SR, np.float32)), "is silent"),
+        (
+            lambda r: (
+                sf.write(str(r / "nan.wav"), np.full(SR, np.nan, np.float32), SR, subtype="FLOAT"),
+                r / "nan.wav",
+            )[1],
+            "NaN",
+        ),
+    ],
+    ids=["missing", "empty", "silent", "nan"],
+)
+def test_bad_audio_fails_cleanly(workdir, tmp_path, make, match):
+    root, _ = workdir
+    path = make(tmp_path)
+    out = tmp_path / "out"
+    result = drumnmf("transcribe", path, "--kit", root / "my.kit.json", "--out-dir", out)
+    assert result.returncode == 1
+    assert match in result.stderr
+    assert not any(out.iterdir())
+
+
+def test_unknown_drum_name(workdir, tmp_path):
+    root, _ = workdir
+    result = drumnmf("calibrate", f"gong={root / 'kick.wav'}", "--out", tmp_path / "k.json")
+    assert result.returncode == 2
+    assert "unknown drum name 'gong'" in result.stderr and "--note gong=NOTE" in result.stderr
+    assert not (tmp_path / "k.json").exists()
+    ok = drumnmf(
+        "calibrate", f"gong={root / 'kick.wav'}", "--note", "gong=60", "--out", tmp_path / "k.json"
+    )
+    assert ok.returncode == 0, ok.stderr
+    result = drumnmf(
+        "transcribe",
+        root / "song.wav",
+        "--kit",
+        root / "my.kit.json",
+        "--drums",
+        "tuba",
+        "--out-dir",
+        tmp_path,
+    )
+    assert result.returncode == 2 and "unknown drum 'tuba'" in result.stderr
+
+
+def test_kit_with_other_settings_is_refused(workdir, tmp_path):
+    root, _ = workdir
+    result = drumnmf(
+        "calibrate",
+        *sorted(root.glob("*.wav"))[:1],
+        "--hop",
+        "256",
+        "--out",
+        tmp_path / "hop256.json",
+    )
+    assert result.returncode == 0, result.stderr
+    result = drumnmf(
+        "transcribe",
+        root / "song.wav",
+        "--kit",
+        tmp_path / "hop256.json",
+        "--hop",
+        "512",
+        "--out-dir",
+        tmp_path / "out",
+    )
+    assert result.returncode == 2
+    assert "'hop_length': 256" in result.stderr and "recalibrate the kit" in result.stderr
+    assert not (tmp_path / "out").exists()
+    kit = json.loads((root / "my.kit.json").read_text())
+    kit["settings"]["n_fft"] = 1024
+    (tmp_path / "odd.json").write_text(json.dumps(kit))
+    result = drumnmf(
+        "transcribe",
+        root / "song.wav",
+        "--kit",
+        tmp_path / "odd.json",
+        "--out-dir",
+        tmp_path / "out",
+    )
+    assert result.returncode == 2 and "n_fft=1024" in result.stderr
+
+
+def test_unwritable_output(workdir, tmp_path):
+    root, _ = workdir
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = drumnmf(
+        "transcribe", root / "song.wav", "--kit", root / "my.kit.json", "--out-dir", blocker / "sub"
+    )
+    assert result.returncode == 2 and "cannot create output folder" in result.stderr
+
+
+def test_calibrate_from_annotations(tmp_path):
+    events = {"kick": np.array([0.5, 2.0]), "snare": np.array([1.2, 3.0])}
+    write_wav(tmp_path / "take.wav", place(events, 4.0))
+    (tmp_path / "take.txt").write_text("0.5\tkick\n1.2\tsnare\n2.0\tkick\n3.0\tsnare\n")
+    result = drumnmf(
+        "calibrate",
+        tmp_path / "take.wav",
+        "--annotations",
+        tmp_path / "take.txt",
+        "--out",
+        tmp_path / "k.json",
+    )
+    assert result.returncode == 0, result.stderr
+    kit = json.loads((tmp_path / "k.json").read_text())
+    assert sorted(d["name"] for d in kit["drums"]) == ["kick", "snare"]

@@ -1,0 +1,167 @@
+import json
+
+import numpy as np
+import pytest
+from synth import SR, kick, place, snare, write_hits, write_wav
+
+from drumnmf.errors import DrumnmfError
+from drumnmf.kit import (
+    Kit,
+    calibrate,
+    calibrate_from_annotations,
+    canonical_drum_name,
+    detect_hits,
+    load_kit,
+    save_kit,
+)
+from drumnmf.spectrogram import SpectrogramSettings, magnitude_spectrogram
+
+
+def test_calibrate_from_named_files(tmp_path):
+    kit = calibrate(write_hits(tmp_path))
+    assert kit.names == ("kick", "snare", "hihat")
+    assert kit.midi_notes == (36, 38, 42)
+    assert kit.templates.shape == (1025, 3)
+    assert np.all(kit.templates >= 0)
+    freqs = SpectrogramSettings().bin_frequencies()
+    centroid = (freqs @ kit.templates) / kit.templates.sum(axis=0)
+    assert centroid[0] < centroid[1] < centroid[2]  # kick darkest, hi-hat brightest
+
+
+def test_template_is_time_average_of_hit(tmp_path):
+    path = write_wav(tmp_path / "kick.wav", np.concatenate([np.zeros(4410, np.float32), kick()]))
+    kit = calibrate([path])
+    from drumnmf.audio import load_audio
+
+    V = magnitude_spectrogram(load_audio(path), dtype=np.float64)
+    ((a, b),) = detect_hits(V, kit.settings)
+    np.testing.assert_allclose(kit.templates[:, 0], V[:, a:b].mean(axis=1), rtol=1e-6)
+
+
+def test_several_hits_in_one_file_are_found(tmp_path):
+    paths = write_hits(tmp_path, repeats=4)
+    from drumnmf.audio import load_audio
+
+    V = magnitude_spectrogram(load_audio(paths[1]))
+    assert len(detect_hits(V, SpectrogramSettings())) == 4
+
+
+def test_name_value_pairs_notes_and_separate(tmp_path):
+    paths = write_hits(tmp_path)
+    kit = calibrate(
+        [f"cowbell={paths[2]}", f"snare={paths[1]}", ("snare", (snare(seed=5), SR))],
+        notes={"cowbell": 56},
+        separate=True,
+    )
+    assert kit.names == ("cowbell", "snare")
+    assert kit.midi_notes == (56, 38)
+    assert kit.template_drums == (0, 1, 1)
+
+
+def test_unknown_drum_needs_a_note(tmp_path):
+    paths = write_hits(tmp_path)
+    with pytest.raises(DrumnmfError, match="unknown drum name 'gong'.*--note gong=NOTE"):
+        calibrate([f"gong={paths[0]}"])
+
+
+def test_aliases():
+    assert canonical_drum_name("BD") == "kick"
+    assert canonical_drum_name("Hi-Hat") == "hihat"
+    assert canonical_drum_name("Floor Tom") == "floor_tom"
+    with pytest.raises(DrumnmfError, match="invalid drum name"):
+        canonical_drum_name("k!ck")
+
+
+def test_save_load_roundtrip(tmp_path):
+    kit = calibrate(write_hits(tmp_path))
+    save_kit(kit, tmp_path / "k.json")
+    back = load_kit(tmp_path / "k.json")
+    assert back.names == kit.names and back.settings == kit.settings
+    np.testing.assert_allclose(back.templates, kit.templates, rtol=1e-5)
+
+
+def test_settings_recorded_and_checked(tmp_path):
+    s = SpectrogramSettings(n_fft=1024, hop_length=256)
+    kit = calibrate(write_hits(tmp_path), settings=s)
+    assert kit.templates.shape[0] == 513
+    kit.check_settings(s)
+    with pytest.raises(DrumnmfError, match="recalibrate the kit with these settings"):
+        kit.check_settings(SpectrogramSettings())
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        ("not json", "cannot read kit"),
+        ('{"format": "other"}', "not a drumnmf kit"),
+        ('{"format": "drumnmf-kit", "version": 99}', "upgrade drumnmf"),
+        ('{"format": "drumnmf-kit", "version": 1, "settings": {}}', "invalid spectrogram settings"),
+    ],
+)
+def test_bad_kit_files(tmp_path, content, match):
+    (tmp_path / "k.json").write_text(content)
+    with pytest.raises(DrumnmfError, match=match):
+        load_kit(tmp_path / "k.json")
+
+
+def test_missing_kit_file(tmp_path):
+    with pytest.raises(DrumnmfError, match="kit file not found"):
+        load_kit(tmp_path / "nope.json")
+
+
+def test_kit_validation():
+    t = np.ones((1025, 2))
+    with pytest.raises(DrumnmfError, match="all zero"):
+        Kit(("kick", "snare"), (36, 38), np.c_[t[:, 0], np.zeros(1025)], (0, 1))
+    with pytest.raises(DrumnmfError, match="shape"):
+        Kit(("kick", "snare"), (36, 38), np.ones((10, 2)), (0, 1))
+    with pytest.raises(DrumnmfError, match="repeat"):
+        Kit(("kick", "kick"), (36, 36), t, (0, 1))
+    with pytest.raises(DrumnmfError, match="outside 0..127"):
+        Kit(("kick", "snare"), (36, 300), t, (0, 1))
+    with pytest.raises(DrumnmfError, match="nonnegative"):
+        Kit(("kick", "snare"), (36, 38), -t, (0, 1))
+
+
+def test_kit_does_not_alias_caller_array():
+    t = np.ones((1025, 1))
+    kit = Kit(("kick",), (36,), t, (0,))
+    t[:] = 5
+    assert kit.templates[0, 0] == 1.0
+    with pytest.raises(ValueError):
+        kit.templates[0, 0] = 2.0
+
+
+def test_subset_and_unknown_drum(tmp_path):
+    kit = calibrate(write_hits(tmp_path))
+    sub = kit.subset(["hihat", "kick"])
+    assert sub.names == ("hihat", "kick")
+    np.testing.assert_array_equal(sub.templates[:, 0], kit.templates[:, 2])
+    with pytest.raises(DrumnmfError, match="unknown drum 'tuba'"):
+        kit.subset(["tuba"])
+
+
+def test_calibrate_from_annotations(tmp_path):
+    events = {"kick": np.array([0.5, 2.0, 2.6]), "snare": np.array([1.2, 2.62])}
+    audio = place(events, 4.0)
+    kit = calibrate_from_annotations(audio, events, sample_rate=SR)
+    assert kit.names == ("kick", "snare")
+    iso = calibrate([("kick", (np.concatenate([np.zeros(4410, np.float32), kick()]), SR))])
+    a = kit.templates[:, 0] / np.linalg.norm(kit.templates[:, 0])
+    b = iso.templates[:, 0] / np.linalg.norm(iso.templates[:, 0])
+    assert float(a @ b) > 0.95
+    with pytest.raises(DrumnmfError, match="no isolated hit of 'hihat'"):
+        calibrate_from_annotations(audio, {**events, "hihat": np.array([2.61])}, sample_rate=SR)
+
+
+def test_no_hits_given():
+    with pytest.raises(DrumnmfError, match="no calibration hits"):
+        calibrate([])
+
+
+def test_kit_json_is_readable(tmp_path):
+    kit = calibrate(write_hits(tmp_path))
+    save_kit(kit, tmp_path / "k.json")
+    data = json.loads((tmp_path / "k.json").read_text())
+    assert data["format"] == "drumnmf-kit"
+    assert [d["name"] for d in data["drums"]] == ["kick", "snare", "hihat"]

@@ -1,0 +1,99 @@
+import numpy as np
+import pytest
+
+from drumnmf.errors import DrumnmfError
+from drumnmf.onsets import adaptive_threshold, offset_for, pick_adaptive, pick_top_k
+
+FPS = 44100 / 512
+
+
+def _row(peaks, heights, n=400, width=3.0):
+    t = np.arange(n)
+    row = np.zeros(n)
+    for p, h in zip(peaks, heights, strict=True):
+        row += h * np.exp(-0.5 * ((t - p) / width) ** 2) * (t >= p - 1)
+    return row
+
+
+def test_paper_offsets():
+    assert offset_for("kick") == 0.15
+    assert offset_for("snare") == 0.1
+    assert offset_for("hihat") == 0.05
+    assert offset_for("cowbell") == 0.1
+
+
+def test_adaptive_finds_each_hit_once():
+    peaks = [20, 60, 100, 140, 300]
+    row = _row(peaks, [1.0, 0.5, 0.8, 0.3, 0.9])
+    found = pick_adaptive(row, frame_rate=FPS, offset=0.1)
+    np.testing.assert_array_equal(found.frames, peaks)
+    np.testing.assert_allclose(found.strengths, row[peaks])
+    assert found.threshold is not None and found.threshold.shape == row.shape
+
+
+def test_adaptive_threshold_is_median_plus_offset():
+    row = np.full(100, 0.2)
+    row[50] = 1.0
+    thr = adaptive_threshold(row, frame_rate=FPS, offset=0.15)
+    np.testing.assert_allclose(thr[10], (0.2 + 0.15) * 1.0)
+    assert np.all(np.isinf(adaptive_threshold(np.zeros(10), frame_rate=FPS, offset=0.1)))
+
+
+def test_adaptive_rejects_small_bumps():
+    row = _row([50, 150], [1.0, 0.05])
+    found = pick_adaptive(row, frame_rate=FPS, offset=0.1)
+    np.testing.assert_array_equal(found.frames, [50])
+
+
+def test_min_interval_suppresses_doubles():
+    row = _row([100, 102], [1.0, 0.9], width=0.6)
+    assert pick_adaptive(row, frame_rate=FPS, offset=0.05, min_interval=0.05).frames.size == 1
+
+
+def test_top_k_keeps_strongest_in_time_order():
+    row = _row([20, 60, 100, 140], [0.2, 1.0, 0.4, 0.9])
+    found = pick_top_k(row, 2, frame_rate=FPS)
+    np.testing.assert_array_equal(found.frames, [60, 140])
+    assert pick_top_k(row, 10, frame_rate=FPS).frames.size == 4
+    assert pick_top_k(row, 0, frame_rate=FPS).frames.size == 0
+
+
+def test_peak_at_edges():
+    row = np.zeros(50)
+    row[0] = 1.0
+    row[-1] = 0.8
+    np.testing.assert_array_equal(pick_top_k(row, 2, frame_rate=FPS).frames, [0, 49])
+
+
+def test_does_not_mutate():
+    row = _row([20, 60], [1.0, 0.5])
+    before = row.copy()
+    pick_adaptive(row, frame_rate=FPS, offset=0.1)
+    pick_top_k(row, 1, frame_rate=FPS)
+    np.testing.assert_array_equal(row, before)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: pick_top_k(np.zeros((2, 2)), 1, frame_rate=FPS), "1-D"),
+        (lambda: pick_top_k(np.array([np.nan]), 1, frame_rate=FPS), "NaN"),
+        (lambda: pick_top_k(np.zeros(5), -1, frame_rate=FPS), "k must be"),
+        (lambda: pick_adaptive(np.zeros(5), frame_rate=FPS, offset=0.1, window=-1), "window"),
+    ],
+)
+def test_errors(call, match):
+    with pytest.raises(DrumnmfError, match=match):
+        call()
+
+
+def test_rise_timing_moves_to_steepest_rise():
+    from drumnmf.onsets import rise_frames
+
+    row = np.array([0, 0, 0.1, 0.8, 0.9, 1.2, 1.5, 1.4, 0.5, 0.2, 0.7, 1.0, 0.3])
+    np.testing.assert_array_equal(rise_frames(row, np.array([6, 11])), [3, 10])
+    found = pick_top_k(row, 2, frame_rate=FPS, min_interval=0.01, timing="rise")
+    np.testing.assert_array_equal(found.frames, [3, 10])
+    np.testing.assert_allclose(found.strengths, [1.5, 1.0])
+    with pytest.raises(DrumnmfError, match="unknown onset timing"):
+        pick_top_k(row, 2, frame_rate=FPS, timing="late")
