@@ -2,7 +2,6 @@ import json
 
 import numpy as np
 import pytest
-from synth import SR, kick, place, snare, write_hits, write_wav
 
 from drumnmf.errors import DrumnmfError
 from drumnmf.kit import (
@@ -15,6 +14,8 @@ from drumnmf.kit import (
     save_kit,
 )
 from drumnmf.spectrogram import SpectrogramSettings, magnitude_spectrogram
+
+from synth import SR, kick, place, snare, write_hits, write_wav
 
 
 def test_calibrate_from_named_files(tmp_path):

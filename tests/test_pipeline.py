@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
-from synth import SR, groove, place, write_hits, write_wav
 
 import drumnmf
 from drumnmf.errors import DrumnmfError
 from drumnmf.pipeline import TranscribeConfig, save_transcription, transcribe
 
+from synth import SR, groove, place, write_hits, write_wav
 
 # A drums-only signal: a few free components suffice (many would learn the drums too).
 RANK = 4
@@ -81,7 +81,7 @@ def test_drum_subset(kit, song):
 def test_multi_template_activations_are_summed(tmp_path, song):
     events, audio = song
     paths = write_hits(tmp_path)
-    multi = drumnmf.calibrate(paths + [f"snare={paths[1]}"], separate=True)
+    multi = drumnmf.calibrate([*paths, f"snare={paths[1]}"], separate=True)
     assert multi.templates.shape[1] == 4
     result = transcribe(
         audio, kit=multi, sample_rate=SR, config=TranscribeConfig(harmonic_rank=RANK)

@@ -169,8 +169,8 @@ def write_midi(
     track = mido.MidiTrack()
     track.append(mido.MetaMessage("set_tempo", tempo=tempo, time=0))
     now = 0
-    for tick, _, kind, note, vel in events:
-        track.append(mido.Message(kind, channel=9, note=note, velocity=vel, time=tick - now))
+    for tick, _, kind, note, velocity in events:
+        track.append(mido.Message(kind, channel=9, note=note, velocity=velocity, time=tick - now))
         now = tick
     midi = mido.MidiFile(ticks_per_beat=ticks_per_beat)
     midi.tracks.append(track)

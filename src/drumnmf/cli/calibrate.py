@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             raise DrumnmfError("--annotations takes exactly one recording; give one audio file")
         from drumnmf.annotations import load_annotations
 
-        onsets = _onsets_of(load_annotations(args.annotations))
+        onsets = load_annotations(args.annotations).onsets
         kit = calibrate_from_annotations(args.hits[0], onsets, settings=settings, notes=notes)
     else:
         kit = calibrate(args.hits, settings=settings, notes=notes, separate=args.separate)
@@ -99,11 +99,3 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {args.out}: {kit.templates.shape[1]} templates for {drums}")
     sys.stdout.flush()
     return 0
-
-
-def _onsets_of(annotations: object) -> dict:
-    """Per-drum onset times from whatever the annotation reader returns."""
-    onsets = getattr(annotations, "onsets", annotations)
-    if not isinstance(onsets, dict):
-        raise DrumnmfError("the annotation file holds no per-drum onsets")
-    return onsets

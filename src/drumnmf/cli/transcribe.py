@@ -115,8 +115,7 @@ def _reference_for(path: Path, reference: str | None, n_inputs: int) -> dict | N
         ref = matches[0]
     elif n_inputs > 1:
         raise DrumnmfError("--reference is a file but several inputs were given; use a folder")
-    annotations = load_annotations(ref)
-    return dict(getattr(annotations, "onsets", annotations))
+    return dict(load_annotations(ref).onsets)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -178,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
                     kit=kit,
                     config=config,
                     top_k=k,
-                    callback=(lambda i, loss, bar=bar: bar.update(1)) if bar else None,
+                    callback=bar.tick if bar else None,
                 )
             finally:
                 if bar:
@@ -213,4 +212,17 @@ def _progress(label: str, config: Any, *, disabled: bool) -> Any:
     from tqdm import tqdm
 
     total = config.max_iter or (100 if config.solver == "mur" else 10)
-    return tqdm(total=total, desc=label, unit="it", leave=False, file=sys.stderr)
+    return _Bar(tqdm(total=total, desc=label, unit="it", leave=False, file=sys.stderr))
+
+
+class _Bar:
+    """A tqdm bar advanced by the solver's per-iteration callback."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def tick(self, iteration: int, loss: float) -> None:
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
