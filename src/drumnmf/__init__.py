@@ -21,7 +21,9 @@ __all__ = [
     "Transcription",
     "__version__",
     "calibrate",
+    "evaluate_paths",
     "factorize",
+    "load_annotations",
     "load_kit",
     "transcribe",
 ]
@@ -37,10 +39,14 @@ _LAZY = {
     "load_kit": "drumnmf.kit",
     "Transcription": "drumnmf.pipeline",
     "transcribe": "drumnmf.pipeline",
+    "evaluate_paths": "drumnmf.evaluation",
+    "load_annotations": "drumnmf.annotations",
 }
 
 if TYPE_CHECKING:
     from .factorization import Factorization, factorize
+    from .annotations import load_annotations
+    from .evaluation import evaluate_paths
     from .kit import Kit, calibrate, load_kit
     from .pipeline import Transcription, transcribe
 

@@ -82,6 +82,7 @@ DRUM_NOTES: dict[str, int] = {
     "splash": 55,
     "cowbell": 56,
     "crash2": 57,
+    "cymbal": 49,
     "rimshot": 37,
 }
 
@@ -109,8 +110,6 @@ _ALIASES: dict[str, str] = {
     "mt": "mid_tom",
     "lt": "low_tom",
     "ft": "floor_tom",
-    "cy": "crash",
-    "cymbal": "crash",
     "crash_cymbal": "crash",
     "rd": "ride",
     "ride_cymbal": "ride",

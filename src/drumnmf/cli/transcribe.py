@@ -106,10 +106,12 @@ def _reference_for(path: Path, reference: str | None, n_inputs: int) -> dict | N
     if not reference:
         return None
     from drumnmf.annotations import load_annotations
+    from drumnmf.evaluation import pairing_key
 
     ref = Path(reference)
     if ref.is_dir():
-        matches = sorted(p for p in ref.iterdir() if p.is_file() and p.stem.startswith(path.stem))
+        key = pairing_key(path.stem)
+        matches = sorted(p for p in ref.iterdir() if p.is_file() and pairing_key(p.stem) == key)
         if not matches:
             return None
         ref = matches[0]
