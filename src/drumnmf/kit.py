@@ -483,9 +483,9 @@ def calibrate_from_annotations(
 ) -> Kit:
     """Build a kit from a recording and annotated onsets, using the hits that stand alone.
 
-    A hit stands alone when no other annotated onset (of any drum) lies within
-    ``isolation`` seconds before it or ``2 * isolation`` after it. Its span runs from its
-    onset until the next onset, at most ``HIT_SECONDS``. Up to ``max_hits`` of the
+    A hit stands alone when no onset of another drum lies within ``isolation`` seconds
+    before it or ``2 * isolation`` after it. Its span runs from its onset until the next
+    onset of any drum, at most ``HIT_SECONDS``. Up to ``max_hits`` of the
     loudest isolated hits per drum are averaged.
 
     Parameters
@@ -524,13 +524,12 @@ def calibrate_from_annotations(
     names, columns = [], []
     for name, times in clean.items():
         spans = []
+        rest = [v for k, v in clean.items() if k != name]
+        other = np.sort(np.concatenate(rest)) if rest else np.zeros(0)
         for t in times:
-            others = everything[np.abs(everything - t) > 1e-6]
-            before = others[(others < t) & (others > t - isolation)]
-            after = others[(others > t) & (others < t + 2 * isolation)]
-            if before.size or after.size:
+            if np.any((other > t - isolation) & (other < t + 2 * isolation)):
                 continue
-            nxt = others[others > t]
+            nxt = everything[everything > t + 1e-6]
             start = int(seconds_to_frames(t, settings))
             stop = int(seconds_to_frames(nxt[0], settings)) if nxt.size else V.shape[1]
             stop = min(stop, start + longest, V.shape[1])
