@@ -117,8 +117,15 @@ def write_audio(path: str | os.PathLike[str], samples: np.ndarray, sample_rate: 
     from .export import atomic_path
 
     p = Path(path)
+    data = np.asarray(samples)
+    channels = 1 if data.ndim == 1 else data.shape[1]
     with atomic_path(p) as tmp:
-        sf.write(str(tmp), np.asarray(samples), int(sample_rate), format=_format_for(p))
+        # Written in blocks: libsndfile's Vorbis encoder crashes on long single writes.
+        with sf.SoundFile(
+            str(tmp), "w", int(sample_rate), channels, format=_format_for(p)
+        ) as out:
+            for start in range(0, data.shape[0], 1 << 14):
+                out.write(data[start : start + (1 << 14)])
 
 
 def _format_for(path: Path) -> str:

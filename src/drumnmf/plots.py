@@ -1,0 +1,683 @@
+"""Figures of a transcription: what the factorization saw, assumed and found.
+
+Every figure function returns a :class:`matplotlib.figure.Figure` and, when ``path`` is
+given, also writes it (PNG, SVG or PDF, chosen by the suffix; written atomically).
+matplotlib is an optional dependency (``pip install 'drumnmf[plot]'``) imported only when a
+figure is drawn: this module itself imports without it, so :func:`drum_colors` and
+:func:`log_frequency_image`, shared with the HTML report, work on a bare install.
+
+Conventions
+-----------
+- Time axes are in seconds, frequency axes in Hz on a logarithmic scale from ``FMIN`` Hz
+  to the Nyquist frequency.
+- Spectrograms are shown in dB relative to their maximum over a ``DB_RANGE`` dB range.
+- Each drum has one colour, chosen from its name (:func:`drum_colors`), in every figure and
+  in the report.
+- pyplot is never used: figures are built with :class:`~matplotlib.figure.Figure` directly,
+  so no global state is touched and any backend setting is left alone.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import DrumnmfError
+from .kit import canonical_drum_name
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from .factorization import Factorization
+    from .kit import Kit
+    from .pipeline import Transcription
+
+__all__ = [
+    "DB_RANGE",
+    "FMIN",
+    "FORMATS",
+    "drum_colors",
+    "log_frequency_image",
+    "plot_activations",
+    "plot_decomposition",
+    "plot_losses",
+    "plot_templates",
+    "save_figure",
+]
+
+FMIN = 30.0  # Hz: lowest frequency shown (below a kick's fundamental)
+DB_RANGE = 80.0  # dB shown below the maximum
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+# One colour per drum name: related drums share a hue family (hi-hats green, cymbals warm,
+# toms olive/brown). Drums not listed get a colour from _EXTRA, picked from a hash of the
+# name so that it does not depend on the other drums of the kit unless two collide.
+_DRUM_COLORS: dict[str, str] = {
+    "kick": "#1f77b4",
+    "snare": "#d62728",
+    "hihat": "#2ca02c",
+    "open_hihat": "#7bc96f",
+    "pedal_hihat": "#117a65",
+    "crash": "#ff7f0e",
+    "crash2": "#f5b041",
+    "ride": "#9467bd",
+    "ride_bell": "#c39bd3",
+    "china": "#8c564b",
+    "splash": "#e377c2",
+    "tom": "#bcbd22",
+    "mid_tom": "#a4a51b",
+    "high_tom": "#d4d55a",
+    "low_tom": "#7d7e12",
+    "floor_tom": "#6e4b1f",
+    "low_floor_tom": "#5b3a14",
+    "high_floor_tom": "#8d6a3a",
+    "side_stick": "#ff9896",
+    "rimshot": "#ff9896",
+    "clap": "#17becf",
+    "electric_snare": "#b03a2e",
+    "tambourine": "#e6c229",
+    "cowbell": "#7f7f7f",
+}
+_EXTRA = (
+    "#17becf",
+    "#e377c2",
+    "#8c564b",
+    "#bcbd22",
+    "#7f7f7f",
+    "#393b79",
+    "#637939",
+    "#8c6d31",
+    "#843c39",
+    "#7b4173",
+    "#3182bd",
+    "#31a354",
+)
+_SOLVER_COLORS = ("#222222", "#e6550d", "#3182bd", "#31a354", "#756bb1", "#636363")
+
+
+def drum_colors(drums: Sequence[str]) -> dict[str, str]:
+    """A colour (``"#rrggbb"``) for each drum, the same for a name in every figure.
+
+    Known drum names have fixed colours (kick blue, snare red, hi-hat green...); other
+    names get a colour from a hash of the name. When two drums of ``drums`` would share a
+    colour, the later one takes the next free colour.
+
+    Parameters
+    ----------
+    drums : sequence of str
+        Drum names (aliases such as ``"BD"`` are accepted).
+
+    Returns
+    -------
+    dict str -> str
+        Keyed by the names as given.
+
+    Examples
+    --------
+    >>> drum_colors(["kick", "snare"])
+    {'kick': '#1f77b4', 'snare': '#d62728'}
+    """
+    used: set[str] = set()
+    out: dict[str, str] = {}
+    for name in drums:
+        key = _drum_key(name)
+        color = _DRUM_COLORS.get(key)
+        if color is None or color in used:
+            start = zlib.crc32(key.encode()) % len(_EXTRA)
+            free = [_EXTRA[(start + i) % len(_EXTRA)] for i in range(len(_EXTRA))]
+            color = next((c for c in free if c not in used), free[0])
+        used.add(color)
+        out[name] = color
+    return out
+
+
+def _drum_key(name: str) -> str:
+    """The canonical name of a drum, or the lower-cased label if it is not a valid name."""
+    try:
+        return canonical_drum_name(name)
+    except DrumnmfError:
+        return str(name).strip().lower()
+
+
+def log_frequency_image(
+    spectrogram: np.ndarray,
+    sample_rate: float,
+    *,
+    n_rows: int = 256,
+    max_columns: int = 2000,
+    fmin: float = FMIN,
+    db_range: float = DB_RANGE,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """A magnitude spectrogram resampled to log-spaced rows and at most ``max_columns``.
+
+    Frames are grouped ``step`` at a time by their maximum (so short hits stay visible);
+    rows average the bins between log-spaced edges, or interpolate where a row is narrower
+    than a bin.
+
+    Parameters
+    ----------
+    spectrogram : np.ndarray [shape=(n_bins, n_frames)]
+        Magnitudes, bins from 0 Hz to ``sample_rate / 2``.
+    sample_rate : number > 0
+        Sample rate of the analysed audio in Hz.
+    n_rows : int > 0
+        Number of log-frequency rows.
+    max_columns : int > 0
+        Most columns of the result.
+    fmin : number > 0
+        Lowest row edge in Hz.
+    db_range : number > 0
+        Range in dB below the maximum mapped to [0, 1].
+
+    Returns
+    -------
+    image : np.ndarray [shape=(n_rows, n_columns), dtype=float32]
+        Levels in [0, 1] (1 is the maximum, 0 is ``db_range`` dB below or less); row 0 is
+        the lowest frequency.
+    edges : np.ndarray [shape=(n_rows + 1,)]
+        Row edges in Hz.
+    step : int
+        Frames per column (the last column may hold fewer).
+    """
+    V = np.asarray(spectrogram)
+    if V.ndim != 2 or V.shape[0] < 2 or V.shape[1] < 1:
+        raise DrumnmfError(f"spectrogram must have shape (n_bins, n_frames), got {V.shape}")
+    fmax = sample_rate / 2
+    if not 0 < fmin < fmax:
+        raise DrumnmfError(f"fmin must be in (0, {fmax:g}) Hz, got {fmin!r}")
+    n_bins, n_frames = V.shape
+    step = max(1, -(-n_frames // max_columns))
+    pooled = np.maximum.reduceat(V, np.arange(0, n_frames, step), axis=1).astype(np.float64)
+    edges = np.geomspace(fmin, fmax, n_rows + 1)
+    mapping = _log_frequency_matrix(edges, np.linspace(0.0, fmax, n_bins))
+    rows = mapping @ pooled
+    top = float(rows.max())
+    if top <= 0:
+        return np.zeros(rows.shape, dtype=np.float32), edges, step
+    db = 20 * np.log10(np.maximum(rows, top * 10 ** (-db_range / 20)) / top)
+    return (1 + db / db_range).astype(np.float32), edges, step
+
+
+def _log_frequency_matrix(edges: np.ndarray, freqs: np.ndarray) -> np.ndarray:
+    """Rows of weights mapping linear bins (at ``freqs``) to the bands between ``edges``."""
+    n_rows = edges.size - 1
+    out = np.zeros((n_rows, freqs.size))
+    for r in range(n_rows):
+        inside = np.nonzero((freqs >= edges[r]) & (freqs < edges[r + 1]))[0]
+        if inside.size:
+            out[r, inside] = 1.0 / inside.size
+            continue
+        centre = np.sqrt(edges[r] * edges[r + 1])
+        hi = int(np.clip(np.searchsorted(freqs, centre), 1, freqs.size - 1))
+        frac = (centre - freqs[hi - 1]) / (freqs[hi] - freqs[hi - 1])
+        out[r, hi - 1] = 1 - frac
+        out[r, hi] = frac
+    return out
+
+
+def _template_levels(templates: np.ndarray, freqs: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Template spectra in dB re each one's maximum, sampled at ``points`` Hz (log interp)."""
+    T = np.asarray(templates, dtype=np.float64)
+    out = np.empty((points.size, T.shape[1]))
+    for j in range(T.shape[1]):
+        top = float(T[:, j].max()) or 1.0
+        db = 20 * np.log10(np.maximum(T[:, j] / top, 10 ** (-DB_RANGE / 20)))
+        out[:, j] = np.interp(points, freqs, db)
+    return out
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _figure(figsize: tuple[float, float], dpi: float) -> Figure:
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise DrumnmfError("drawing figures needs matplotlib: pip install 'drumnmf[plot]'") from exc
+    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _check_path(path: str | os.PathLike[str] | None) -> None:
+    if path is not None and Path(path).suffix.lower() not in FORMATS:
+        raise DrumnmfError(
+            f"cannot tell the image format of '{path}'; end the name in {', '.join(FORMATS)}"
+        )
+
+
+def save_figure(fig: Figure, path: str | os.PathLike[str]) -> None:
+    """Write a figure atomically; the format (PNG, SVG, PDF) comes from the suffix."""
+    from .export import atomic_path
+
+    _check_path(path)
+    fmt = FORMATS[Path(path).suffix.lower()]
+    # No creation date in SVG/PDF: the same figure gives the same file.
+    metadata: dict[str, Any] = {"Software": "drumnmf"} if fmt == "png" else {"Date": None}
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=fmt, dpi=fig.dpi, metadata=metadata)
+
+
+def _finish(fig: Figure, path: str | os.PathLike[str] | None) -> Figure:
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def _hz_label(f: float) -> str:
+    return f"{f / 1000:g}k" if f >= 1000 else f"{f:g}"
+
+
+def _log_hz_axis(ax: Axes, fmin: float, fmax: float, *, axis: str = "y") -> None:
+    """Ticks in Hz on an axis whose coordinate is log10(frequency)."""
+    nice = [f for f in (50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4) if fmin <= f <= fmax]
+    ticks = np.log10(nice)
+    labels = [_hz_label(f) for f in nice]
+    if axis == "y":
+        ax.set_yticks(ticks, labels)
+        ax.set_ylim(np.log10(fmin), np.log10(fmax))
+    else:
+        ax.set_xticks(ticks, labels)
+        ax.set_xlim(np.log10(fmin), np.log10(fmax))
+
+
+def _time_range(
+    transcription: Transcription, start: float | None, end: float | None
+) -> tuple[float, float, slice]:
+    """Checked ``[start, end]`` in seconds and the slice of frames inside it."""
+    duration = float(transcription.duration)
+    t0 = 0.0 if start is None else float(start)
+    t1 = duration if end is None else min(float(end), duration)
+    if not np.isfinite(t0) or t0 < 0 or t0 >= duration:
+        raise DrumnmfError(
+            f"start must be in [0, {duration:.3f}) seconds (the audio's length), got {start!r}"
+        )
+    if not np.isfinite(t1) or t1 <= t0:
+        raise DrumnmfError(f"end must be after start ({t0:g} s), got {end!r}")
+    times = np.asarray(transcription.frame_times)
+    a = int(np.searchsorted(times, t0, side="left"))
+    b = int(np.searchsorted(times, t1, side="right"))
+    return t0, t1, slice(a, max(b, a + 1))
+
+
+def plot_decomposition(
+    transcription: Transcription,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    start: float | None = None,
+    end: float | None = None,
+    figsize: tuple[float, float] = (12.0, 7.0),
+    dpi: float = 100,
+) -> Figure:
+    """Fig. 1: the spectrogram beside the drum templates and their activations (V ≈ W H).
+
+    Laid out like the product: the templates ``W_D`` (frequency against drum) at the left
+    share the spectrogram's frequency axis, the activations ``H_D`` (drum against time) on
+    top share its time axis.
+
+    Parameters
+    ----------
+    transcription : Transcription
+        A result of :func:`drumnmf.transcribe`.
+    path : path-like, optional
+        Also write the figure here (``.png``, ``.svg`` or ``.pdf``).
+    start, end : float, optional
+        Time range shown in seconds (default: the whole recording).
+    figsize : (float, float)
+        Size in inches; the image is ``figsize * dpi`` pixels.
+    dpi : float > 0
+        Pixels per inch.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    _check_path(path)
+    t0, t1, frames = _time_range(transcription, start, end)
+    kit = transcription.kit
+    drums = transcription.drums
+    colors = drum_colors(drums)
+    sr = kit.settings.sample_rate
+    fmax = sr / 2
+    dt = kit.settings.frame_seconds
+    fig = _figure(figsize, dpi)
+    grid = fig.add_gridspec(2, 2, width_ratios=(1.3, 6), height_ratios=(2.2, 5))
+    ax_h = fig.add_subplot(grid[0, 1])
+    ax_w = fig.add_subplot(grid[1, 0])
+    ax_v = fig.add_subplot(grid[1, 1], sharex=ax_h, sharey=ax_w)
+    ax_eq = fig.add_subplot(grid[0, 0])
+
+    image, edges, step = log_frequency_image(
+        np.asarray(transcription.spectrogram)[:, frames],
+        sr,
+        max_columns=max(200, int(figsize[0] * dpi)),
+    )
+    first = float(transcription.frame_times[frames.start])
+    n_cols = image.shape[1]
+    ax_v.imshow(
+        image,
+        origin="lower",
+        aspect="auto",
+        cmap="magma",
+        vmin=0.0,
+        vmax=1.0,
+        interpolation="nearest",
+        extent=(first - dt / 2, first + (n_cols * step - 0.5) * dt, *np.log10(edges[[0, -1]])),
+    )
+    ax_v.set_xlim(t0, t1)
+    ax_v.set_xlabel("time (s)")
+    ax_v.set_title(f"V: log-magnitude spectrogram ({DB_RANGE:g} dB range)", fontsize=10)
+    ax_v.tick_params(labelleft=False)
+
+    # W_D: each template a filled level curve in its drum's column (0 dB at the right).
+    points = np.geomspace(FMIN, fmax, 400)
+    levels = _template_levels(kit.templates, kit.settings.bin_frequencies(), points)
+    y = np.log10(points)
+    for j, owner in enumerate(kit.template_drums):
+        x = owner + 0.05 + 0.85 * (1 + levels[:, j] / DB_RANGE)
+        color = colors[drums[owner]]
+        ax_w.fill_betweenx(y, owner + 0.05, x, color=color, alpha=0.25, lw=0)
+        ax_w.plot(x, y, color=color, lw=1)
+    ax_w.set_xlim(0, len(drums))
+    ax_w.set_xticks(np.arange(len(drums)) + 0.5, drums, rotation=45, ha="right")
+    for label, d in zip(ax_w.get_xticklabels(), drums, strict=True):
+        label.set_color(colors[d])
+    _log_hz_axis(ax_w, FMIN, fmax)
+    ax_w.set_ylabel("frequency (Hz)")
+    ax_w.set_title("W: templates", fontsize=10)
+
+    # H_D: one lane per drum, each scaled to its own maximum, first drum on top.
+    act = np.asarray(transcription.activations)[:, frames]
+    times = np.asarray(transcription.frame_times)[frames]
+    n = len(drums)
+    for i, d in enumerate(drums):
+        row = act[i] / (float(act[i].max()) or 1.0)
+        base = n - 1 - i
+        ax_h.fill_between(times, base, base + 0.9 * row, color=colors[d], alpha=0.35, lw=0)
+        ax_h.plot(times, base + 0.9 * row, color=colors[d], lw=0.8)
+    ax_h.set_ylim(-0.05, n)
+    ax_h.set_yticks(np.arange(n) + 0.45, list(reversed(drums)))
+    for label, d in zip(ax_h.get_yticklabels(), reversed(drums), strict=True):
+        label.set_color(colors[d])
+    ax_h.tick_params(labelbottom=False)
+    ax_h.set_title("H: drum activations (each scaled to its maximum)", fontsize=10)
+
+    ax_eq.axis("off")
+    ax_eq.text(0.5, 0.62, "V ≈ W H", ha="center", va="center", fontsize=20)
+    ax_eq.text(
+        0.5,
+        0.25,
+        f"{transcription.factorization.solver}, rank {kit.templates.shape[1]} fixed"
+        f" + {transcription.config.harmonic_rank} free\n(free part not shown)",
+        ha="center",
+        va="center",
+        fontsize=8,
+        color="#555555",
+    )
+    fig.suptitle(_title(transcription), fontsize=11)
+    return _finish(fig, path)
+
+
+def _title(transcription: Transcription) -> str:
+    name = Path(transcription.source).name if transcription.source != "<array>" else "audio"
+    total = sum(transcription.n_onsets.values())
+    return f"{name}: {total} hits, {transcription.duration:.1f} s"
+
+
+def plot_templates(
+    kit: Kit,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    figsize: tuple[float, float] | None = None,
+    dpi: float = 100,
+) -> Figure:
+    """Fig. 2: the kit's templates, one panel per drum (dB against log frequency).
+
+    Parameters
+    ----------
+    kit : Kit
+        The calibrated kit.
+    path : path-like, optional
+        Also write the figure here (``.png``, ``.svg`` or ``.pdf``).
+    figsize : (float, float), optional
+        Size in inches; by default 3.2 x 2.4 inches per panel, at most 4 panels a row.
+    dpi : float > 0
+        Pixels per inch.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    _check_path(path)
+    n = kit.n_drums
+    ncols = min(n, 4)
+    nrows = -(-n // ncols)
+    fig = _figure(figsize or (3.2 * ncols, 2.4 * nrows + 0.4), dpi)
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True)
+    colors = drum_colors(kit.names)
+    fmax = kit.settings.sample_rate / 2
+    points = np.geomspace(FMIN, fmax, 600)
+    levels = _template_levels(kit.templates, kit.settings.bin_frequencies(), points)
+    styles = ("-", "--", ":", "-.")
+    for i, drum in enumerate(kit.names):
+        ax = axes[i // ncols, i % ncols]
+        cols = [j for j, d in enumerate(kit.template_drums) if d == i]
+        for k, j in enumerate(cols):
+            ax.plot(points, levels[:, j], color=colors[drum], lw=1.2, ls=styles[k % len(styles)])
+        ax.fill_between(
+            points, -DB_RANGE, levels[:, cols].max(axis=1), color=colors[drum], alpha=0.15, lw=0
+        )
+        extra = f" ({len(cols)} templates)" if len(cols) > 1 else ""
+        ax.set_title(f"{drum}{extra}", color=colors[drum], fontsize=10)
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _hz_label(v)))
+        ax.set_xlim(FMIN, fmax)
+        ax.set_ylim(-DB_RANGE, 3)
+        ax.grid(True, which="major", alpha=0.3)
+        if i // ncols == nrows - 1 or i + ncols >= n:
+            ax.set_xlabel("frequency (Hz)")
+            ax.tick_params(labelbottom=True)
+        if i % ncols == 0:
+            ax.set_ylabel("level (dB re max)")
+    for k in range(n, nrows * ncols):
+        axes[k // ncols, k % ncols].axis("off")
+    fig.suptitle("Kit templates (time-averaged spectrum of each drum's hits)", fontsize=11)
+    return _finish(fig, path)
+
+
+def plot_losses(
+    losses: Mapping[str, Factorization | Sequence[float] | np.ndarray],
+    path: str | os.PathLike[str] | None = None,
+    *,
+    figsize: tuple[float, float] = (7.0, 4.5),
+    dpi: float = 100,
+) -> Figure:
+    """Fig. 4: loss against iteration for one or more solvers (log y axis).
+
+    Parameters
+    ----------
+    losses : mapping label -> Factorization or sequence of float
+        One curve per label, e.g. ``{"MUR": mur_result, "NeNMF": nenmf_result}``. A
+        sequence's element ``i`` is the loss after iteration ``i + 1``. A Factorization's
+        time is shown in the legend.
+    path : path-like, optional
+        Also write the figure here (``.png``, ``.svg`` or ``.pdf``).
+    figsize : (float, float)
+        Size in inches.
+    dpi : float > 0
+        Pixels per inch.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    _check_path(path)
+    if not losses:
+        raise DrumnmfError("no loss curves given; pass e.g. {'MUR': losses, 'NeNMF': losses}")
+    curves: list[tuple[str, np.ndarray]] = []
+    for label, item in losses.items():
+        seconds = getattr(item, "seconds", None)
+        values = np.asarray(getattr(item, "losses", item), dtype=np.float64).ravel()
+        if values.size == 0:
+            raise DrumnmfError(f"the loss curve '{label}' is empty; run the solver first")
+        if not np.all(np.isfinite(values)) or np.any(values <= 0):
+            raise DrumnmfError(
+                f"the loss curve '{label}' has values that are not positive and finite; "
+                "a log axis needs losses > 0"
+            )
+        if seconds is not None:
+            label = f"{label} ({values.size} it., {float(seconds):.2f} s)"
+        curves.append((label, values))
+    fig = _figure(figsize, dpi)
+    ax = fig.add_subplot()
+    for k, (label, values) in enumerate(curves):
+        x = np.arange(1, values.size + 1)
+        ax.plot(
+            x,
+            values,
+            color=_SOLVER_COLORS[k % len(_SOLVER_COLORS)],
+            lw=1.5,
+            marker="o" if values.size <= 30 else None,
+            ms=3,
+            label=label,
+        )
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("loss")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    ax.set_title("Factorization loss per iteration")
+    return _finish(fig, path)
+
+
+def plot_activations(
+    transcription: Transcription,
+    reference: Mapping[str, Sequence[float] | np.ndarray] | None = None,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    start: float | None = None,
+    end: float | None = None,
+    figsize: tuple[float, float] | None = None,
+    dpi: float = 100,
+) -> Figure:
+    """Fig. 5: each drum's activation with its threshold, detected and reference onsets.
+
+    Parameters
+    ----------
+    transcription : Transcription
+        A result of :func:`drumnmf.transcribe`.
+    reference : mapping drum -> sequence of float, optional
+        True onset times in seconds per drum (aliases accepted), drawn as black ticks;
+        drums the transcription lacks are ignored.
+    path : path-like, optional
+        Also write the figure here (``.png``, ``.svg`` or ``.pdf``).
+    start, end : float, optional
+        Time range shown in seconds (default: the whole recording).
+    figsize : (float, float), optional
+        Size in inches; by default 12 wide and 1.5 per drum high.
+    dpi : float > 0
+        Pixels per inch.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    _check_path(path)
+    t0, t1, frames = _time_range(transcription, start, end)
+    drums = transcription.drums
+    ref = _check_reference(reference)
+    colors = drum_colors(drums)
+    n = len(drums)
+    fig = _figure(figsize or (12.0, 1.5 * n + 1.0), dpi)
+    axes = fig.subplots(n, 1, sharex=True, squeeze=False)[:, 0]
+    times = np.asarray(transcription.frame_times)[frames]
+    thresholds = transcription.thresholds
+    for i, drum in enumerate(drums):
+        ax = axes[i]
+        row = np.asarray(transcription.activations[i])[frames]
+        ax.plot(times, row, color=colors[drum], lw=0.9, label="activation")
+        if thresholds is not None:
+            thr = np.asarray(thresholds[i])[frames]
+            ax.plot(times, thr, color="#444444", lw=0.9, ls="--", label="threshold")
+        onsets = np.asarray(transcription.onsets[drum])
+        strengths = np.asarray(transcription.strengths[drum])
+        keep = (onsets >= t0) & (onsets <= t1)
+        ax.plot(
+            onsets[keep],
+            strengths[keep],
+            "v",
+            color=colors[drum],
+            mec="black",
+            mew=0.5,
+            ms=6,
+            label="detected onset",
+        )
+        if drum in ref:
+            r = ref[drum][(ref[drum] >= t0) & (ref[drum] <= t1)]
+            ax.vlines(
+                r,
+                0,
+                0.18,
+                transform=ax.get_xaxis_transform(),
+                color="black",
+                lw=1.2,
+                label="reference onset",
+            )
+        top = max(float(row.max()) if row.size else 0.0, float(strengths.max(initial=0.0)))
+        ax.set_ylim(0, 1.12 * top if top > 0 else 1)
+        ax.set_ylabel(drum, color=colors[drum], rotation=0, ha="right", va="center", fontsize=10)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.grid(True, axis="x", alpha=0.3)
+        n_ref = (
+            f", {int(np.sum((ref[drum] >= t0) & (ref[drum] <= t1)))} reference"
+            if (drum in ref)
+            else ""
+        )
+        ax.text(
+            0.995,
+            0.93,
+            f"{int(keep.sum())} detected{n_ref}",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=8,
+            color="#333333",
+        )
+    axes[-1].set_xlim(t0, t1)
+    axes[-1].set_xlabel("time (s)")
+    handles, labels = [], []
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(
+        handles, labels, loc="outside upper right", ncols=len(labels), fontsize=8, frameon=False
+    )
+    fig.suptitle(_title(transcription), fontsize=11, x=0.02, ha="left")
+    return _finish(fig, path)
+
+
+def _check_reference(
+    reference: Mapping[str, Sequence[float] | np.ndarray] | None,
+) -> dict[str, np.ndarray]:
+    """Reference onsets keyed by canonical drum name, sorted, as float arrays in seconds."""
+    if reference is None:
+        return {}
+    out: dict[str, np.ndarray] = {}
+    for name, times in reference.items():
+        t = np.asarray(times, dtype=np.float64).ravel()
+        if not np.all(np.isfinite(t)) or np.any(t < 0):
+            raise DrumnmfError(f"reference onsets of '{name}' must be finite times >= 0 in seconds")
+        key = _drum_key(name)
+        out[key] = np.sort(np.concatenate([out[key], t])) if key in out else np.sort(t)
+    return out
