@@ -132,3 +132,12 @@ def test_paper_config_is_available():
         10,
         10,
     )
+
+
+def test_deterministic_for_a_seed(kit, song):
+    _, audio = song
+    a = transcribe(audio, kit=kit, sample_rate=SR)
+    b = transcribe(audio, kit=kit, sample_rate=SR)
+    np.testing.assert_array_equal(a.activations, b.activations)
+    for drum in a.drums:
+        np.testing.assert_array_equal(a.onsets[drum], b.onsets[drum])
