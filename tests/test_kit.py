@@ -151,8 +151,24 @@ def test_calibrate_from_annotations(tmp_path):
     a = kit.templates[:, 0] / np.linalg.norm(kit.templates[:, 0])
     b = iso.templates[:, 0] / np.linalg.norm(iso.templates[:, 0])
     assert float(a @ b) > 0.95
-    with pytest.raises(DrumnmfError, match="no isolated hit of 'hihat'"):
-        calibrate_from_annotations(audio, {**events, "hihat": np.array([2.61])}, sample_rate=SR)
+    assert "0.1 s apart" in kit.sources[0]
+
+
+def test_annotated_drum_that_never_sounds_alone(tmp_path):
+    events = {"kick": np.array([0.5, 2.0, 3.0]), "snare": np.array([1.7, 3.01])}
+    audio = place(events, 4.0)
+    kit = calibrate_from_annotations(audio, events, sample_rate=SR, isolation=0.3)
+    assert kit.names == ("kick", "snare")
+    assert "0.15 s apart" in kit.sources[1]  # relaxed from 0.3 s
+    paired = calibrate_from_annotations(
+        audio, {"kick": events["kick"], "snare": np.array([3.01])}, sample_rate=SR
+    )
+    assert "companions subtracted" in paired.sources[1]
+    late = {**events, "hihat": np.array([9.0])}  # beyond the end of the audio
+    with pytest.raises(DrumnmfError, match=r"no usable annotated hit of \['hihat'\]"):
+        calibrate_from_annotations(audio, late, sample_rate=SR)
+    skipped = calibrate_from_annotations(audio, late, sample_rate=SR, skip_missing=True)
+    assert skipped.names == ("kick", "snare")
 
 
 def test_no_hits_given():

@@ -90,8 +90,6 @@ DEBIAN_PACKAGES: tuple[str, ...] = (
 )
 MDB_ACCOMPANIMENT_GAIN = 0.25  # the shared ACCOMP files are the stems' sum times this
 MDB_TEMPLATE_DRUMS = ("kick", "snare", "hihat", "tom", "cymbal")
-COMPANION_SECONDS = 0.03  # onsets this close to a hit sound with it
-MDB_ISOLATION = (0.1, 0.05, 0.03)  # s: isolation of calibrate_from_annotations, strict first
 
 
 @dataclass(frozen=True)
@@ -422,77 +420,16 @@ def _build_groove(
 
 
 def _mdb_kit(audio: np.ndarray, onsets: Mapping[str, np.ndarray], rate: int) -> Kit:
-    """Templates cut from the annotated hits of a drum-only recording.
+    """Leaky templates cut from the annotated hits of a drum-only recording.
 
-    Each drum's template comes from its isolated hits (the rule of
-    :func:`drumnmf.kit.calibrate_from_annotations`, applied to the hits that no other
-    annotated onset comes near; the isolation is relaxed from 0.1 s to 0.03 s when no hit
-    stands alone). A drum that never sounds alone (e.g. a kick always played with the hi-hat)
-    gets the template of its hits together with their companions, minus the companions'
-    own templates weighted by how often they sound with it, clipped at zero.
+    :func:`drumnmf.kit.calibrate_from_annotations` with isolation relaxed as needed and
+    companions subtracted for drums that never sound alone; drums with no usable hit are
+    left out.
     """
-    from .kit import DRUM_NOTES, Kit, calibrate_from_annotations, canonical_drum_name
+    from .kit import calibrate_from_annotations
 
-    def template(hits: np.ndarray, context: np.ndarray) -> tuple[np.ndarray, str] | None:
-        """Template of the hits with no context onset within ``isolation`` before, 2x after."""
-        for isolation in MDB_ISOLATION:
-            gap = hits[:, None] - context[None, :]
-            alone = ~np.any((gap < isolation) & (gap > -2 * isolation), axis=1)
-            if not np.any(alone):
-                continue
-            try:  # the drum's own hits must stand apart too
-                kit = calibrate_from_annotations(
-                    audio, {"drum": hits[alone]}, sample_rate=rate, notes={"drum": 0},
-                    isolation=isolation,
-                )  # fmt: skip
-            except DrumnmfError:
-                continue
-            return kit.templates[:, 0], f"{isolation:g} s apart"
-        return None
-
-    every = {d: np.asarray(t, dtype=np.float64) for d, t in onsets.items()}
-    drums = [d for d in MDB_TEMPLATE_DRUMS if d in every and every[d].size]
-    found: dict[str, np.ndarray] = {}
-    how: dict[str, str] = {}
-    for drum in drums:
-        others = [t for d, t in every.items() if d != drum]
-        made = template(every[drum], np.concatenate([np.zeros(0), *others]))
-        if made is not None:
-            found[drum], how[drum] = made
-    for drum in drums:
-        if drum in found:
-            continue
-        hits = every[drum]
-        weights: dict[str, float] = {}  # how often each other drum sounds with this one
-        apart: list[np.ndarray] = [np.zeros(0)]  # other onsets not sounding with this drum
-        for other, times in every.items():
-            if other == drum or times.size == 0:
-                continue
-            distance = np.abs(times[:, None] - hits[None, :])
-            apart.append(times[distance.min(axis=1) > COMPANION_SECONDS])
-            weights[other] = float(np.mean(distance.min(axis=0) <= COMPANION_SECONDS))
-        made = template(hits, np.concatenate(apart))
-        if made is None:
-            continue
-        spectrum = made[0]
-        for other, weight in weights.items():
-            if other in found and weight > 0:
-                spectrum = spectrum - weight * found[other]
-        spectrum = np.maximum(spectrum, 0.0)
-        if np.any(spectrum > 0):
-            found[drum] = spectrum
-            how[drum] = f"{made[1]}, with companions subtracted"
-    names = [d for d in drums if d in found]
-    if not names:
-        raise DrumnmfError("no drum of the recording has usable annotated hits")
-    kit_names = tuple(canonical_drum_name(d) for d in names)
-    return Kit(
-        names=kit_names,
-        midi_notes=tuple(DRUM_NOTES[n] for n in kit_names),
-        templates=np.stack([found[d] for d in names], axis=1),
-        template_drums=tuple(range(len(names))),
-        sources=tuple(f"annotated hits of '{d}' ({how[d]})" for d in names),
-    )
+    chosen = {d: t for d, t in onsets.items() if d in MDB_TEMPLATE_DRUMS and np.size(t)}
+    return calibrate_from_annotations(audio, chosen, sample_rate=rate, skip_missing=True)
 
 
 def _build_mdb(

@@ -56,6 +56,9 @@ MIN_HIT_GAP = 0.05  # s: closer peaks are one hit
 HIT_SECONDS = 0.5  # s: longest span of one calibration hit
 HIT_RANGE_DB = 30.0  # a hit must be within this of the loudest one
 DECAY_DB = 60.0  # a hit ends once its frames fall this far below its peak
+ISOLATION_STEPS = (1.0, 0.5, 0.3)  # relaxations of the isolation for annotated hits
+MIN_ISOLATION = 0.03  # s
+COMPANION_SECONDS = 0.03  # s: onsets this close to a hit sound with it
 
 # General MIDI percussion notes (channel 10) of the drum names drumnmf knows.
 DRUM_NOTES: dict[str, int] = {
@@ -480,13 +483,20 @@ def calibrate_from_annotations(
     notes: Mapping[str, int] | None = None,
     isolation: float = 0.1,
     max_hits: int = 20,
+    skip_missing: bool = False,
 ) -> Kit:
     """Build a kit from a recording and annotated onsets, using the hits that stand alone.
 
     A hit stands alone when no onset of another drum lies within ``isolation`` seconds
-    before it or ``2 * isolation`` after it. Its span runs from its onset until the next
-    onset of any drum, at most ``HIT_SECONDS``. Up to ``max_hits`` of the
-    loudest isolated hits per drum are averaged.
+    before it or ``2 * isolation`` after it; when a drum has no such hit the isolation is
+    relaxed to ``ISOLATION_STEPS`` times ``isolation`` in turn (down to 30 ms). A hit's span
+    runs from its onset until the next onset of any drum, at most ``HIT_SECONDS``. Up to
+    ``max_hits`` of the loudest usable hits per drum are averaged.
+
+    A drum that never sounds alone (a kick always played with the hi-hat, say) is cut from
+    its hits together with their companions (onsets within ``COMPANION_SECONDS``); the
+    companions' own templates, weighted by how often they sound with it, are subtracted and
+    the result clipped at zero.
 
     Parameters
     ----------
@@ -499,13 +509,16 @@ def calibrate_from_annotations(
     settings, notes
         As in :func:`calibrate`.
     isolation : float > 0
-        Seconds of silence from other drums required around a hit.
+        Seconds of silence from other drums required around a hit (before relaxing).
     max_hits : int > 0
         Most hits per drum to average.
+    skip_missing : bool
+        Leave out drums with no usable hit instead of raising.
 
     Returns
     -------
     Kit
+        ``sources`` records how each template was cut.
     """
     settings = settings or SpectrogramSettings()
     if isinstance(audio, np.ndarray):
@@ -514,40 +527,88 @@ def calibrate_from_annotations(
         samples = prepare_samples(audio, sample_rate, sample_rate=settings.sample_rate)
     else:
         samples = load_audio(audio, sample_rate=settings.sample_rate)
+    if not np.isfinite(isolation) or isolation <= 0:
+        raise DrumnmfError(f"isolation must be a positive number of seconds, got {isolation!r}")
     V = magnitude_spectrogram(samples, settings, dtype=np.float64)
     energy = np.sum(V**2, axis=0)
-    clean = {
-        canonical_drum_name(k): np.sort(np.asarray(v, dtype=np.float64)) for k, v in onsets.items()
-    }
-    everything = np.sort(np.concatenate([v for v in clean.values()] or [np.zeros(0)]))
+    every: dict[str, np.ndarray] = {}
+    for key, times in onsets.items():
+        name = canonical_drum_name(key)
+        t = np.asarray(times, dtype=np.float64).ravel()
+        every[name] = np.sort(np.concatenate([every.get(name, np.zeros(0)), t]))
+    every = {k: v for k, v in every.items() if v.size}
+    if not every:
+        raise DrumnmfError("the annotations hold no onsets; give 'time label' lines")
+    all_onsets = np.sort(np.concatenate(list(every.values())))
     longest = max(1, int(seconds_to_frames(HIT_SECONDS, settings)))
-    names, columns = [], []
-    for name, times in clean.items():
+
+    def spans_of(hits: np.ndarray, context: np.ndarray, gap: float) -> list[tuple[int, int]]:
+        near = (hits[:, None] - context[None, :] < gap) & (
+            hits[:, None] - context[None, :] > -2 * gap
+        )
         spans = []
-        rest = [v for k, v in clean.items() if k != name]
-        other = np.sort(np.concatenate(rest)) if rest else np.zeros(0)
-        for t in times:
-            if np.any((other > t - isolation) & (other < t + 2 * isolation)):
-                continue
-            nxt = everything[everything > t + 1e-6]
+        for t in hits[~np.any(near, axis=1)]:
+            following = all_onsets[all_onsets > t + 1e-6]
             start = int(seconds_to_frames(t, settings))
-            stop = int(seconds_to_frames(nxt[0], settings)) if nxt.size else V.shape[1]
+            stop = int(seconds_to_frames(following[0], settings)) if following.size else V.shape[1]
             stop = min(stop, start + longest, V.shape[1])
             if stop > start:
                 spans.append((start, stop))
-        if not spans:
-            raise DrumnmfError(
-                f"no isolated hit of '{name}' in the annotations (none stands {isolation} s "
-                "apart from other drums); lower isolation or calibrate from separate hits"
-            )
-        spans.sort(key=lambda s: -float(energy[s[0] : s[0] + 3].max()))
-        names.append(name)
-        columns.append(_hit_template(V, spans[:max_hits]))
+        spans.sort(key=lambda sp: -float(energy[sp[0] : sp[0] + 3].max()))
+        return spans[:max_hits]
+
+    def template(hits: np.ndarray, context: np.ndarray) -> tuple[np.ndarray, float] | None:
+        for step in ISOLATION_STEPS:
+            gap = max(isolation * step, MIN_ISOLATION)
+            spans = spans_of(hits, context, gap)
+            if spans:
+                return _hit_template(V, spans), gap
+        return None
+
+    found: dict[str, np.ndarray] = {}
+    how: dict[str, str] = {}
+    for name, hits in every.items():
+        context = np.concatenate([np.zeros(0), *(v for k, v in every.items() if k != name)])
+        made = template(hits, context)
+        if made is not None:
+            found[name] = made[0]
+            how[name] = f"annotated hits of '{name}', {made[1]:g} s apart"
+    for name, hits in every.items():
+        if name in found:
+            continue
+        weights: dict[str, float] = {}  # how often each other drum sounds with this one
+        apart: list[np.ndarray] = [np.zeros(0)]  # other drums' onsets not sounding with it
+        for other, times in every.items():
+            if other == name:
+                continue
+            distance = np.abs(times[:, None] - hits[None, :])
+            apart.append(times[distance.min(axis=1) > COMPANION_SECONDS])
+            weights[other] = float(np.mean(distance.min(axis=0) <= COMPANION_SECONDS))
+        made = template(hits, np.concatenate(apart))
+        if made is None:
+            continue
+        spectrum = made[0].copy()
+        for other, weight in weights.items():
+            if other in found and weight > 0:
+                spectrum -= weight * found[other]
+        spectrum = np.maximum(spectrum, 0.0)
+        if np.any(spectrum > 0):
+            found[name] = spectrum
+            how[name] = f"annotated hits of '{name}' with companions subtracted"
+    missing = [n for n in every if n not in found]
+    if missing and not skip_missing:
+        raise DrumnmfError(
+            f"no usable annotated hit of {missing} (none stands {MIN_ISOLATION} s apart from "
+            "other drums); calibrate those drums from separate hits, or skip them"
+        )
+    names = [n for n in every if n in found]
+    if not names:
+        raise DrumnmfError("no drum of the recording has usable annotated hits")
     return Kit(
         names=tuple(names),
         midi_notes=tuple(_note_for(n, notes) for n in names),
-        templates=np.stack(columns, axis=1),
+        templates=np.stack([found[n] for n in names], axis=1),
         template_drums=tuple(range(len(names))),
         settings=settings,
-        sources=tuple(f"annotated hits of '{n}'" for n in names),
+        sources=tuple(how[n] for n in names),
     )
