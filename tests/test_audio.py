@@ -82,3 +82,14 @@ def test_write_long_ogg(tmp_path):
     x = np.tile(_tone(44100), 160)  # 80 s
     write_audio(tmp_path / "long.ogg", x, 44100)
     assert abs(load_audio(tmp_path / "long.ogg").size - x.size) < 44100
+
+
+def test_unrecognised_header_and_truncated(tmp_path):
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(DrumnmfError, match="unrecognised header"):
+        load_audio(junk)
+    head = tmp_path / "head.wav"
+    sf.write(str(head), np.zeros(0, dtype=np.float32), 44100)
+    with pytest.raises(DrumnmfError, match="holds no audio frames"):
+        load_audio(head)

@@ -269,3 +269,43 @@ def test_calibrate_from_annotations(tmp_path):
     assert result.returncode == 0, result.stderr
     kit = json.loads((tmp_path / "k.json").read_text())
     assert sorted(d["name"] for d in kit["drums"]) == ["kick", "snare"]
+
+
+def test_unknown_option_gets_subcommand_usage_and_suggestion(workdir):
+    root, _ = workdir
+    result = drumnmf("transcribe", root / "song.wav", "--kitt", "x")
+    assert result.returncode == 2
+    assert "usage: drumnmf transcribe" in result.stderr and "did you mean --kit?" in result.stderr
+
+
+def test_duplicate_stems_refused(workdir, tmp_path):
+    root, _ = workdir
+    (tmp_path / "a").mkdir()
+    other = write_wav(tmp_path / "a" / "song.wav", place(groove(3.0), 3.0))
+    result = drumnmf(
+        "transcribe",
+        root / "song.wav",
+        other,
+        "--kit",
+        root / "my.kit.json",
+        "--out-dir",
+        tmp_path / "out",
+    )
+    assert result.returncode == 2 and "would both write song.*" in result.stderr
+
+
+def test_k_without_topk_and_negative_seed(workdir, tmp_path):
+    root, _ = workdir
+    result = drumnmf(
+        "transcribe",
+        root / "song.wav",
+        "--kit",
+        root / "my.kit.json",
+        "--k",
+        "kick=3",
+        "--out-dir",
+        tmp_path,
+    )
+    assert result.returncode == 2 and "add --picker topk" in result.stderr
+    result = drumnmf("transcribe", root / "song.wav", "--seed", "-1", "--out-dir", tmp_path)
+    assert result.returncode == 2 and "is negative" in result.stderr

@@ -94,3 +94,12 @@ def _current_umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_target_that_is_a_folder(tmp_path):
+    with pytest.raises(DrumnmfError, match="is a folder; give a file name"):
+        write_json(tmp_path, {})
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(DrumnmfError, match="is a file, not a folder"):
+        write_json(blocker / "x.json", {})

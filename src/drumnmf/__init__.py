@@ -44,9 +44,9 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from .factorization import Factorization, factorize
     from .annotations import load_annotations
     from .evaluation import evaluate_paths
+    from .factorization import Factorization, factorize
     from .kit import Kit, calibrate, load_kit
     from .pipeline import Transcription, transcribe
 

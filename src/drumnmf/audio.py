@@ -49,12 +49,36 @@ def load_audio(path: str | os.PathLike[str], *, sample_rate: int = 44100) -> np.
     if p.stat().st_size == 0:
         raise DrumnmfError(f"audio file '{p}' is empty (0 bytes); re-export it")
     try:
+        with p.open("rb") as f:
+            head = f.read(12)
+    except OSError as exc:
+        raise DrumnmfError(f"cannot read '{p}' ({exc.strerror}); check its permissions") from exc
+    if not _looks_like_audio(head):
+        raise DrumnmfError(
+            f"'{p}' is not a WAV, FLAC, OGG, AIFF or MP3 file (unrecognised header); "
+            "convert it to one of those"
+        )
+    try:
         data, rate = sf.read(str(p), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+        reason = str(exc).replace(f"Error opening '{p}': ", "")
         raise DrumnmfError(
-            f"cannot decode '{p}' ({exc}); convert it to WAV, FLAC, OGG or MP3"
+            f"cannot decode '{p}' ({reason}); the file may be corrupt or truncated: "
+            "re-export it as WAV, FLAC, OGG or MP3"
         ) from exc
-    return prepare_samples(data, rate, sample_rate=sample_rate, name=str(p))
+    if data.shape[0] == 0:
+        raise DrumnmfError(f"'{p}' holds no audio frames (truncated?); re-export it")
+    return prepare_samples(data, rate, sample_rate=sample_rate, name=f"'{p}'")
+
+
+def _looks_like_audio(head: bytes) -> bool:
+    """Whether a file's first bytes are those of a format libsndfile reads."""
+    if head[:4] in (b"RIFF", b"RIFX", b"RF64", b"fLaC", b"OggS", b"FORM", b"ID3\x03", b"caff"):
+        return True
+    if head[:3] == b"ID3":
+        return True
+    # an MPEG audio frame sync (11 set bits)
+    return len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0
 
 
 def prepare_samples(
@@ -121,9 +145,7 @@ def write_audio(path: str | os.PathLike[str], samples: np.ndarray, sample_rate: 
     channels = 1 if data.ndim == 1 else data.shape[1]
     with atomic_path(p) as tmp:
         # Written in blocks: libsndfile's Vorbis encoder crashes on long single writes.
-        with sf.SoundFile(
-            str(tmp), "w", int(sample_rate), channels, format=_format_for(p)
-        ) as out:
+        with sf.SoundFile(str(tmp), "w", int(sample_rate), channels, format=_format_for(p)) as out:
             for start in range(0, data.shape[0], 1 << 14):
                 out.write(data[start : start + (1 << 14)])
 

@@ -35,7 +35,13 @@ __all__ = [
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` when the block succeeds."""
     target = Path(path)
+    if target.is_dir():
+        raise DrumnmfError(
+            f"'{target}' is a folder; give a file name such as '{target / 'out.json'}'"
+        )
     folder = target.parent if str(target.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise DrumnmfError(f"'{folder}' is a file, not a folder; choose another output path")
     if not folder.is_dir():
         raise DrumnmfError(f"output folder '{folder}' does not exist; create it first")
     try:

@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import scipy.fft
-import scipy.signal
 
 from .errors import DrumnmfError
 
@@ -62,7 +61,7 @@ class SpectrogramSettings:
                 "samples between frames would be skipped; use hop_length <= n_fft"
             )
         try:
-            scipy.signal.get_window(self.window, 8)
+            _window(self.window, 8)
         except (ValueError, TypeError) as exc:
             raise DrumnmfError(
                 f"unknown window {self.window!r}; use a scipy window name such as 'hann'"
@@ -146,9 +145,26 @@ def magnitude_spectrogram(
     padded[half : half + x.size] = x
     n_frames = 1 + x.size // hop
     frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop][:n_frames]
-    window = scipy.signal.get_window(settings.window, n_fft).astype(work)
-    spectrum = scipy.fft.rfft(frames * window, axis=1, workers=-1)
-    return np.ascontiguousarray(np.abs(spectrum).T, dtype=dtype)
+    window = _window(settings.window, n_fft).astype(work)
+    out = np.empty((settings.n_bins, n_frames), dtype=dtype)
+    # Blocks of frames keep the temporaries small (cache-friendly, low peak memory).
+    for start in range(0, n_frames, _BLOCK_FRAMES):
+        block = frames[start : start + _BLOCK_FRAMES] * window
+        spectrum = scipy.fft.rfft(block, axis=1, workers=-1)
+        out[:, start : start + block.shape[0]] = np.abs(spectrum).T
+    return out
+
+
+_BLOCK_FRAMES = 512
+
+
+def _window(name: str, n_fft: int) -> np.ndarray:
+    """Periodic analysis window (numpy for Hann, so scipy.signal stays unimported)."""
+    if name == "hann":
+        return 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)
+    import scipy.signal
+
+    return scipy.signal.get_window(name, n_fft)
 
 
 def frames_to_seconds(frames: np.ndarray | float, settings: SpectrogramSettings) -> np.ndarray:

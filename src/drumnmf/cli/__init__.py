@@ -55,13 +55,42 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(subparsers)
+    for name, sub in subparsers.choices.items():
+        sub.set_defaults(_parser=sub)
+        for nested in _nested(sub):
+            nested.set_defaults(_parser=nested)
+        del name
     return parser
+
+
+def _nested(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Parsers of sub-subcommands (e.g. ``drumnmf plot losses``)."""
+    out: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                out += [child, *_nested(child)]
+    return out
+
+
+def _unknown_message(unknown: list[str], parser: argparse.ArgumentParser) -> str:
+    import difflib
+
+    known = [o for action in parser._actions for o in action.option_strings]
+    message = f"unrecognized arguments: {' '.join(unknown)}"
+    flag = next((u.split("=")[0] for u in unknown if u.startswith("-")), None)
+    close = difflib.get_close_matches(flag, known, n=1) if flag else []
+    return message + (f" (did you mean {close[0]}?)" if close else "")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the program; returns the exit code (0 ok, 1 some inputs failed, 2 usage error)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # Report unknown options against the subcommand's own usage, with a suggestion.
+        sub = getattr(args, "_parser", parser)
+        sub.error(_unknown_message(unknown, sub))
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -46,8 +46,12 @@ def run(args: argparse.Namespace) -> int:
 
         written["html"] = out_dir / "example.html"
         write_report(result, written["html"], audio_path=audio, reference=reference)
-    scores = score_onsets(reference, result.onsets, drums=tuple(reference))
-    print(f"example: {audio.name}, {result.duration:.1f} s, built-in kit ({', '.join(result.drums)})")
+    # Every drum the kit reports is scored: hits of drums the example does not play are
+    # false positives.
+    drums = tuple(reference) + tuple(d for d in result.drums if d not in reference)
+    scores = score_onsets(reference, result.onsets, drums=drums)
+    kit_drums = ", ".join(result.drums)
+    print(f"example: {audio.name}, {result.duration:.1f} s, built-in kit ({kit_drums})")
     print(f"{'drum':<8} {'ref':>5} {'est':>5} {'P':>6} {'R':>6} {'F':>6}")
     tp = fp = fn = 0
     for drum, s in scores.items():

@@ -38,12 +38,45 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
         "--k", action="append", metavar="DRUM=N", help="onsets to keep per drum (top-k picker)"
     )
     group.add_argument("--drums", help="comma-separated subset of the kit's drums")
-    group.add_argument("--seed", type=int, help="seed of the random start (default 0)")
+    group.add_argument(
+        "--seed", type=_nonnegative, help="seed (>= 0) of the random start (default 0)"
+    )
+    group.add_argument(
+        "--bands-per-octave",
+        type=int,
+        metavar="N",
+        help="log-frequency filterbank density before factorizing (default 12; "
+        "0 = linear STFT bins, as the paper)",
+    )
+    group.add_argument("--fmin", type=float, metavar="HZ", help="lowest filterbank band (30)")
+    group.add_argument("--fmax", type=float, metavar="HZ", help="highest filterbank band (16000)")
+    group.add_argument(
+        "--percussive-frames",
+        type=int,
+        metavar="N",
+        help="time median of the percussive-enhancement mask, frames (default 17; 0 = off)",
+    )
+    group.add_argument(
+        "--percussive-bands",
+        type=int,
+        metavar="N",
+        help="frequency median of the percussive-enhancement mask, rows (default 7)",
+    )
     group.add_argument(
         "--sample-rate", type=int, help="expected analysis rate, Hz (must match the kit's)"
     )
     group.add_argument("--n-fft", type=int, help="expected STFT window (must match the kit's)")
     group.add_argument("--hop", type=int, help="expected STFT hop (must match the kit's)")
+
+
+def _nonnegative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; give a whole number >= 0")
+    return value
 
 
 def config_from_args(args: argparse.Namespace) -> Any:
@@ -59,6 +92,11 @@ def config_from_args(args: argparse.Namespace) -> Any:
         inner_iter=args.inner_iterations,
         picker=args.picker,
         seed=args.seed,
+        bands_per_octave=getattr(args, "bands_per_octave", None),
+        fmin=getattr(args, "fmin", None),
+        fmax=getattr(args, "fmax", None),
+        percussive_frames=getattr(args, "percussive_frames", None),
+        percussive_bands=getattr(args, "percussive_bands", None),
     )
 
 
@@ -156,6 +194,23 @@ def run(args: argparse.Namespace) -> int:
         )
     out_dir = check_writable_dir(args.out_dir)
     top_k = parse_pairs(args.k, what="--k") or None
+    if top_k and config.picker != "topk":
+        raise DrumnmfError("--k only applies to the top-k picker; add --picker topk")
+    if top_k:
+        unknown = [d for d in top_k if d not in kit.names]
+        if unknown:
+            raise DrumnmfError(
+                f"--k names drum(s) {unknown} not in the kit ({', '.join(kit.names)})"
+            )
+    stems: dict[str, str] = {}
+    for name in args.audio:
+        stem = Path(name).stem
+        if stem in stems and stems[stem] != name:
+            raise DrumnmfError(
+                f"'{stems[stem]}' and '{name}' would both write {stem}.* in '{out_dir}'; "
+                "transcribe them into separate --out-dir folders"
+            )
+        stems[stem] = name
     if config.picker == "topk" and top_k is None and not args.reference:
         raise DrumnmfError("--picker topk needs --k DRUM=N for each drum, or --reference")
     if args.report:
@@ -192,7 +247,8 @@ def run(args: argparse.Namespace) -> int:
                 write_report(result, written["html"], audio_path=path, reference=reference)
         except DrumnmfError as exc:
             failures += 1
-            print(f"drumnmf: error: {path}: {exc}", file=sys.stderr)
+            where = "" if str(path) in str(exc) else f"{path}: "
+            print(f"drumnmf: error: {where}{exc}", file=sys.stderr)
             continue
         counts = ", ".join(f"{d} {n}" for d, n in result.n_onsets.items())
         compute = sum(result.seconds.values())

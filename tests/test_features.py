@@ -1,0 +1,202 @@
+"""Log-frequency filterbank, percussive enhancement, and their use in the pipeline."""
+
+import numpy as np
+import pytest
+
+import drumnmf
+from drumnmf.errors import DrumnmfError
+from drumnmf.features import log_filterbank, percussive_mask, percussive_spectrogram
+from drumnmf.pipeline import TranscribeConfig, spectrogram_features, transcribe
+from drumnmf.spectrogram import SpectrogramSettings, magnitude_spectrogram
+
+from synth import SR, groove, place, write_hits
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+# ----------------------------------------------------------------------------- filterbank
+
+
+@pytest.mark.parametrize("bands_per_octave", [3, 6, 12, 24])
+@pytest.mark.parametrize("n_fft", [1024, 2048, 4096])
+def test_filterbank_shape_and_nonnegative(bands_per_octave, n_fft):
+    settings = SpectrogramSettings(n_fft=n_fft)
+    filters = log_filterbank(settings, bands_per_octave=bands_per_octave)
+    assert filters.shape[1] == settings.n_bins
+    assert np.all(filters >= 0)
+    assert np.all(filters.max(axis=1) == 1.0)  # every band has its centre bin
+    centres = filters.argmax(axis=1)
+    assert np.all(np.diff(centres) > 0)  # distinct, increasing bands
+    # far fewer rows than bins (octaves x density at most)
+    assert filters.shape[0] <= bands_per_octave * np.log2(16000 / 30) + 1
+
+
+def test_filterbank_preserves_energy_order(rng):
+    filters = log_filterbank()
+    quiet = rng.random((1025, 20))
+    loud = quiet + rng.random((1025, 20))  # louder in every bin
+    assert np.all(filters @ loud >= filters @ quiet)
+    assert np.all((filters @ quiet).sum(axis=0) > 0)
+
+
+@pytest.mark.parametrize("frequency", [100.0, 440.0, 1000.0, 5000.0, 12000.0])
+def test_filterbank_tone_lands_in_its_band(frequency):
+    settings = SpectrogramSettings()
+    t = np.arange(SR) / SR
+    V = magnitude_spectrogram(np.sin(2 * np.pi * frequency * t).astype(np.float32), settings)
+    filters = log_filterbank(settings)
+    band = int(np.argmax((filters @ V).mean(axis=1)))
+    centre = filters[band].argmax() * SR / settings.n_fft
+    assert abs(np.log2(centre / frequency)) < 2 / 12  # within two semitones
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"bands_per_octave": 0}, "bands_per_octave must be >= 1"),
+        ({"bands_per_octave": 1.5}, "must be an integer"),
+        ({"fmin": 0.0}, "0 < fmin < fmax"),
+        ({"fmin": 2000.0, "fmax": 1000.0}, "0 < fmin < fmax"),
+        ({"fmin": 20000.0, "fmax": 21000.0, "bands_per_octave": 1}, "distinct bins"),
+    ],
+)
+def test_filterbank_validation(kwargs, match):
+    with pytest.raises(DrumnmfError, match=match):
+        log_filterbank(**kwargs)
+
+
+# ----------------------------------------------------------------------------- percussive mask
+
+
+def _tone_and_clicks():
+    V = np.full((40, 200), 0.01, dtype=np.float32)
+    V[10, :] = 5.0  # a steady tone in one row
+    V[:, [50, 120]] += 3.0  # two broadband clicks
+    return V
+
+
+def test_mask_separates_tone_from_clicks():
+    V = _tone_and_clicks()
+    mask = percussive_mask(V, time_frames=17, freq_bands=7)
+    assert np.all((mask >= 0) & (mask <= 1))
+    assert mask[10, 80] < 0.01  # the tone, away from the clicks
+    assert np.all(mask[20:, 50] > 0.99) and np.all(mask[20:, 120] > 0.99)
+
+
+def test_mask_is_scale_invariant():
+    V = _tone_and_clicks()
+    np.testing.assert_allclose(percussive_mask(V), percussive_mask(1000.0 * V), rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_percussive_spectrogram_is_bounded_and_pure(dtype, rng):
+    V = rng.random((30, 100)).astype(dtype)
+    before = V.copy()
+    P = percussive_spectrogram(V)
+    assert P.dtype == dtype and P.shape == V.shape
+    assert np.all(P >= 0) and np.all(P <= V)
+    np.testing.assert_array_equal(V, before)
+
+
+def test_mask_of_silence_is_defined():
+    mask = percussive_mask(np.zeros((5, 9)))
+    assert np.all(mask == 0.5)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"time_frames": 0}, "time_frames"),
+        ({"freq_bands": 2.5}, "freq_bands"),
+        ({"power": 0.0}, "power"),
+    ],
+)
+def test_mask_validation(kwargs, match):
+    with pytest.raises(DrumnmfError, match=match):
+        percussive_mask(np.ones((4, 4)), **kwargs)
+
+
+@pytest.mark.parametrize("bad", [np.ones(5), -np.ones((3, 3)), np.full((2, 2), np.nan)])
+def test_mask_rejects_bad_spectrograms(bad):
+    with pytest.raises(DrumnmfError, match="spectrogram"):
+        percussive_mask(bad)
+
+
+# ----------------------------------------------------------------------------- pipeline
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory):
+    return drumnmf.calibrate(write_hits(tmp_path_factory.mktemp("hits")))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"bands_per_octave": -1}, "bands_per_octave"),
+        ({"percussive_frames": -2}, "percussive_frames"),
+        ({"percussive_bands": 0}, "percussive_bands"),
+        ({"fmin": 500.0, "fmax": 100.0}, "fmin < fmax"),
+    ],
+)
+def test_config_validation(kwargs, match):
+    with pytest.raises(DrumnmfError, match=match):
+        TranscribeConfig(**kwargs)
+
+
+def test_paper_config_uses_linear_bins():
+    paper = TranscribeConfig.paper()
+    assert paper.bands_per_octave == 0 and paper.percussive_frames == 0
+    assert paper.onset_timing == "peak" and paper.harmonic_rank == 50
+
+
+def test_features_follow_config(kit, rng):
+    V = rng.random((1025, 50)).astype(np.float32)
+    settings = kit.settings
+    same, templates = spectrogram_features(V, kit.templates, TranscribeConfig.paper(), settings)
+    assert same is None and templates is kit.templates
+    banded, band_templates = spectrogram_features(V, kit.templates, TranscribeConfig(), settings)
+    assert banded is not None and banded.shape[1] == 50 and banded.dtype == np.float32
+    assert band_templates.shape == (banded.shape[0], kit.templates.shape[1])
+    assert banded.shape[0] < 200
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        TranscribeConfig(),
+        TranscribeConfig(percussive_frames=0),
+        TranscribeConfig(bands_per_octave=0),
+        TranscribeConfig(bands_per_octave=24),
+    ],
+)
+def test_default_pipeline_transcribes_groove(kit, config):
+    import mir_eval
+
+    events = groove(6.0)
+    result = transcribe(place(events, 6.0), kit=kit, sample_rate=SR, config=config)
+    assert result.spectrogram.shape[0] == kit.settings.n_bins  # linear STFT kept for display
+    assert result.factorized.shape[1] == result.spectrogram.shape[1]
+    for drum, times in events.items():
+        f = mir_eval.onset.f_measure(times, result.onsets[drum], window=0.05)[0]
+        assert f > 0.9, (drum, f)
+
+
+def test_cli_flags_reach_the_config():
+    import argparse
+
+    from drumnmf.cli.transcribe import add_pipeline_arguments, config_from_args
+
+    parser = argparse.ArgumentParser()
+    add_pipeline_arguments(parser)
+    config = config_from_args(parser.parse_args([]))
+    assert config == TranscribeConfig()
+    args = ["--bands-per-octave", "0", "--percussive-frames", "0", "--percussive-bands", "5"]
+    config = config_from_args(parser.parse_args([*args, "--fmin", "40", "--fmax", "12000"]))
+    assert (config.bands_per_octave, config.percussive_frames, config.percussive_bands) == (0, 0, 5)
+    assert (config.fmin, config.fmax) == (40.0, 12000.0)
+    paper = config_from_args(parser.parse_args(["--preset", "paper"]))
+    assert paper == TranscribeConfig.paper()
