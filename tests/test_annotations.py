@@ -621,3 +621,45 @@ def test_real_groove_midi_files_read_completely() -> None:
         raw = [m for m in mido.MidiFile(str(path)) if m.type == "note_on" and m.velocity > 0]
         assert sum(a.n_onsets.values()) == len(raw)
         assert all(np.all(np.diff(t) >= 0) for t in a.onsets.values())
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "match"),
+    [
+        ("neg.txt", "0.5 kick\n-0.25 snare\n", r"neg\.txt line 2: time '-0\.25' is negative"),
+        ("neg.csv", "time,drum\n0.5,kick\n-1,kick\n", r"neg\.csv line 3: time '-1' is negative"),
+        (
+            "neg.json",
+            '{"onsets": [{"time": -0.1, "drum": "kick"}]}',
+            r"neg\.json onsets\[0\]: time '-0\.1' is negative",
+        ),
+        (
+            "neg.xml",
+            "<x><event><onsetSec>-2</onsetSec><instrument>KD</instrument></event></x>",
+            r"neg\.xml event 1: time '-2' is negative",
+        ),
+    ],
+)
+def test_negative_times_name_the_file_and_line(
+    tmp_path: Path, name: str, text: str, match: str
+) -> None:
+    (tmp_path / name).write_text(text)
+    with pytest.raises(DrumnmfError, match=match):
+        load_annotations(tmp_path / name)
+
+
+def test_unreadable_file_is_an_error_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "locked.txt"
+    path.write_text("0.5 kick\n")
+    real = Path.read_text
+
+    def read_text(self: Path, *args: object, **kwargs: object) -> str:
+        if self.name == "locked.txt":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    with pytest.raises(DrumnmfError, match=r"cannot read '.*locked\.txt' \(Permission denied\)"):
+        load_annotations(path)

@@ -141,6 +141,11 @@ def test_single_files_and_midi_estimate(tmp_path: Path, capsys: pytest.CaptureFi
         (["missing_ref", "."], r"REFERENCE 'missing_ref' does not exist"),
         ([".", "missing_est"], r"ESTIMATE 'missing_est' does not exist"),
         ([".", ".", "--json", "no/such/dir/out.json"], r"--json folder 'no/such/dir' does not"),
+        (
+            [".", ".", "--json", "song.txt/s.json"],
+            r"--json folder 'song.txt' cannot be made: 'song.txt' is a file, not a folder",
+        ),
+        ([".", ".", "--json", "."], r"--json '\.' is a folder; give a file name"),
         ([".", ".", "--window", "-1"], r"window=-1.0 must be positive seconds"),
     ],
 )
@@ -173,3 +178,82 @@ def test_register_imports_nothing_heavy() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "[]", proc.stderr
+
+
+def test_json_target_is_checked_before_scoring(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import drumnmf.evaluation
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("scored before checking --json")
+
+    monkeypatch.setattr(drumnmf.evaluation, "evaluate_paths", fail)
+    (tmp_path / "regular.txt").write_text("0.5 kick\n")
+    with pytest.raises(DrumnmfError, match=r"'.*regular\.txt' is a file, not a folder"):
+        run(
+            str(PAIRS / "reference"),
+            str(PAIRS / "estimate"),
+            "--json",
+            str(tmp_path / "regular.txt" / "s.json"),
+        )
+
+
+def _cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "drumnmf", "evaluate", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def folders(tmp_path: Path) -> tuple[Path, Path]:
+    ref, est = tmp_path / "ref", tmp_path / "est"
+    ref.mkdir()
+    est.mkdir()
+    for name in ("a", "b", "c", "d"):
+        (ref / f"{name}.txt").write_text("0.5 kick\n1.0 snare\n")
+        (est / f"{name}.csv").write_text("time,drum,strength\n0.5,kick,1\n1.0,snare,1\n")
+    return ref, est
+
+
+@pytest.mark.skipif(not HAS_MAIN, reason="src/drumnmf/__main__.py is not there yet")
+def test_bad_files_are_named_and_the_rest_scored(folders: tuple[Path, Path]) -> None:
+    ref, est = folders
+    (ref / "b.txt").write_text("0.5 kick\n-0.2 snare\n")
+    (est / "c.csv").write_bytes(b"\xff\xfe\x00binary")
+    (est / "d.csv").write_text("time,drum\n0.5,kick\n1.0,snare\n")  # fine, no strengths
+    out = ref.parent / "s.json"
+    proc = _cli(str(ref), str(est), "--json", str(out))
+    assert proc.returncode == 1, proc.stderr
+    assert f"drumnmf: error: {ref / 'b.txt'}: b.txt line 2: time '-0.2' is negative" in proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("drumnmf: error:")]
+    assert any(str(est / "c.csv") in line and "not UTF-8" in line for line in errors)
+    assert "2 of 4 recording(s) could not be read" in proc.stderr
+    document = json.loads(out.read_text())
+    assert [f["name"] for f in document["files"]] == ["a", "d"]
+    assert document["micro"]["all"]["f_measure"] == 1.0
+    assert len(document["failed"]) == 2
+
+
+@pytest.mark.skipif(not HAS_MAIN, reason="src/drumnmf/__main__.py is not there yet")
+def test_no_pairs_is_an_error_naming_both_sides(folders: tuple[Path, Path]) -> None:
+    ref, est = folders
+    for path in est.iterdir():
+        path.rename(est / f"take_{path.name}")
+    proc = _cli(str(ref), str(est))
+    assert proc.returncode == 2
+    assert "reference names a, b, c, d; estimate names take_a, take_b, take_c, take_d" in (
+        proc.stderr
+    )
+
+
+@pytest.mark.skipif(not HAS_MAIN, reason="src/drumnmf/__main__.py is not there yet")
+def test_empty_reference_warns(tmp_path: Path) -> None:
+    (tmp_path / "song.txt").write_text("")
+    (tmp_path / "song.csv").write_text("time,drum\n0.5,kick\n")
+    proc = _cli(str(tmp_path / "song.txt"), str(tmp_path / "song.csv"))
+    assert proc.returncode == 0, proc.stderr
+    assert f"warning: reference '{tmp_path / 'song.txt'}' is empty (0 bytes)" in proc.stderr

@@ -214,3 +214,27 @@ def test_real_shared_data_one_performance(tmp_path: Path) -> None:
     assert item.subset == "groove/validation/GMRockKit/acc-6db"
     assert 0 < item.duration <= 5.0
     assert load_text(item.reference).onsets
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        ("build", ["examples:\n  drumnmf corpus build --out corpus/", "(default: 30.0)"]),
+        ("build", ["(default: GMRockKit BJA_Pacific", "(default: train validation)"]),
+        ("info", ["Summarise a corpus", "examples:\n  drumnmf corpus info corpus/"]),
+    ],
+)
+def test_corpus_help_has_description_examples_and_defaults(action, expected, capsys):
+    with pytest.raises(SystemExit):
+        main(["corpus", action, "--help"])
+    text = capsys.readouterr().out
+    for piece in expected:
+        assert piece in text, text
+
+
+def test_plot_help_shows_defaults(capsys):
+    with pytest.raises(SystemExit):
+        main(["plot", "activations", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "show from S seconds (default: 0)" in text
+    assert "--preset {default,paper}" in text and "(default: default)" in text

@@ -437,3 +437,55 @@ def test_evaluate_paths_names_the_file_with_an_odd_drum(tmp_path: Path) -> None:
     (tmp_path / "song.txt").write_text("0.5 triangle\n")
     with pytest.raises(DrumnmfError, match=r"song.txt: drum name\(s\) \['triangle'\] are not"):
         evaluate_paths(tmp_path / "song.txt", tmp_path / "song.txt")
+
+
+def test_folders_without_a_single_pair_are_an_error(tmp_path: Path) -> None:
+    (tmp_path / "ref").mkdir()
+    (tmp_path / "est").mkdir()
+    (tmp_path / "ref" / "song_class.txt").write_text("0.5 KD\n")
+    (tmp_path / "ref" / "other.txt").write_text("0.5 KD\n")
+    (tmp_path / "est" / "take1.csv").write_text("time,drum\n0.5,kick\n")
+    with pytest.raises(
+        DrumnmfError,
+        match=r"no reference in '.*ref' has an estimate .*reference names other, song; "
+        r"estimate names take1\.",
+    ):
+        pair_paths(tmp_path / "ref", tmp_path / "est")
+    with pytest.raises(DrumnmfError, match=r"estimate names \(none: no annotation files\)"):
+        evaluate_paths(tmp_path / "ref", tmp_path / "ref" / "..")
+
+
+def test_skip_bad_files_scores_the_others(tmp_path: Path) -> None:
+    (tmp_path / "ref").mkdir()
+    (tmp_path / "est").mkdir()
+    for name in ("a", "b", "c"):
+        (tmp_path / "ref" / f"{name}.txt").write_text("0.5 kick\n1.0 snare\n")
+        (tmp_path / "est" / f"{name}.csv").write_text("time,drum\n0.5,kick\n1.0,snare\n")
+    (tmp_path / "ref" / "b.txt").write_text("0.5 kick\n-1.0 snare\n")  # bad reference
+    (tmp_path / "est" / "c.csv").write_text("time,drum\n0.5,kick,extra\nnot-a-time,kick\n")
+    with pytest.raises(DrumnmfError, match=r"b\.txt line 2: time '-1\.0' is negative"):
+        evaluate_paths(tmp_path / "ref", tmp_path / "est")
+    result = evaluate_paths(tmp_path / "ref", tmp_path / "est", errors="skip")
+    assert list(result.files) == ["a"]
+    assert result.micro_total.f_measure == 1.0
+    failed = dict(result.failed)
+    assert set(failed) == {str(tmp_path / "ref" / "b.txt"), str(tmp_path / "est" / "c.csv")}
+    assert "negative" in failed[str(tmp_path / "ref" / "b.txt")]
+    assert "not-a-time" in failed[str(tmp_path / "est" / "c.csv")]
+    assert result.to_dict()["failed"][0]["path"].endswith("b.txt")
+    with pytest.raises(DrumnmfError, match=r"errors='ignore' must be 'raise' or 'skip'"):
+        evaluate_paths(tmp_path / "ref", tmp_path / "est", errors="ignore")  # type: ignore[arg-type]
+
+
+def test_nothing_readable_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "song.txt").write_text("-0.5 kick\n")
+    with pytest.raises(DrumnmfError, match=r"no recording could be scored: .*song\.txt"):
+        evaluate_paths(tmp_path / "song.txt", tmp_path / "song.txt", errors="skip")
+
+
+def test_empty_reference_is_listed(tmp_path: Path) -> None:
+    (tmp_path / "song.txt").write_text("")
+    (tmp_path / "song.csv").write_text("time,drum\n0.5,kick\n")
+    result = evaluate_paths(tmp_path / "song.txt", tmp_path / "song.csv")
+    assert result.empty_references == (str(tmp_path / "song.txt"),)
+    assert result.micro_total.fp == 1

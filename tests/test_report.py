@@ -304,7 +304,34 @@ def test_reference_may_be_annotations(tmp_path, transcription):
     path.write_text("".join(f"{t:.4f}\tKD\n" for t in transcription.onsets["kick"]))
     data = page_data(render_report(transcription, reference=load_annotations(path)))
     assert len(data["reference"][0]) == transcription.onsets["kick"].size
-    assert data["reference"][1] is None
+    assert data["reference"][1] == []  # snare is not in the reference: no reference hits
+
+
+def test_drums_absent_from_the_reference_are_false_positives(transcription):
+    kick = transcription.onsets["kick"]
+    page = render_report(transcription, reference={"kick": kick[:-1]})
+    data = page_data(page)
+    assert data["hits"][0]["m"] == [1] * (kick.size - 1) + [0]
+    for d, drum in ((1, "snare"), (2, "hihat")):
+        assert data["hits"][d]["m"] == [0] * transcription.onsets[drum].size
+    assert data["match_window"] == 0.05
+    summary = re.search(r"<table id='summary'>(.*?)</table>", page, re.S).group(1)
+    snare = re.search(r"<tr><td>[^<]*<span[^>]*></span> snare</td>(.*?)</tr>", summary).group(1)
+    cells = re.findall(r"<td>(.*?)</td>", snare)
+    assert cells[-4:] == ["0 (not in the reference)", "0.000", "0.000", "–"]
+    # The summary F counts the snare and hi-hat hits as false positives.
+    n_est = sum(transcription.n_onsets.values())
+    tp, n_ref = kick.size - 1, kick.size - 1
+    foot = re.search(r"<tfoot><tr>(.*?)</tr></tfoot>", summary).group(1)
+    assert re.findall(r"<th>(.*?)</th>", foot)[-4:] == [
+        str(n_ref),
+        f"{2 * tp / (n_ref + n_est):.3f}",
+        f"{tp / n_est:.3f}",
+        "1.000",
+    ]
+    assert "detected, no reference hit within 50 ms" in page
+    plain = page_data(render_report(transcription))
+    assert "m" not in plain["hits"][0]
 
 
 def test_reference_rejects_bad_times(transcription):

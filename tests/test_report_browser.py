@@ -261,3 +261,56 @@ def test_ten_minute_song_stays_responsive(browser, tmp_path):
         assert p.errors == []
     finally:
         p.close()
+
+
+def _overlap(a, b, margin=2.0):
+    return not (
+        a["right"] + margin <= b["left"]
+        or b["right"] + margin <= a["left"]
+        or a["bottom"] + margin <= b["top"]
+        or b["bottom"] + margin <= a["top"]
+    )
+
+
+def test_labels_stay_in_the_gutter_and_apart(page, song):
+    page.js(f"{R}.setView(0, 3)")
+    labels = page.js(f"{R}.labels()")
+    gutter = page.js(f"{R}.gutter")
+    texts = [label["text"] for label in labels]
+    assert "hits" in texts
+    for drum in song[0].drums:
+        assert texts.count(drum) == 2  # activation lane and hit grid
+    for label in labels:  # nothing drawn over the timeline, where the playhead runs
+        assert label["right"] <= gutter, label
+    for i, a in enumerate(labels):
+        for b in labels[i + 1 :]:
+            assert not _overlap(a, b), (a, b)
+    heading = labels[texts.index("hits")]
+    first_row = [x for x in labels if x["text"] == song[0].drums[0]][-1]
+    assert heading["bottom"] + 4 <= first_row["top"]
+
+
+def test_hits_of_drums_absent_from_the_reference_are_unmatched(browser, tmp_path):
+    t = synthetic_transcription(4.0)
+    kick = t.onsets["kick"]
+    path = tmp_path / "partial.html"
+    write_report(t, path, reference={"kick": kick[1:]})
+    p = Page(browser, path)
+    try:
+        p.js(f"{R}.setView(0, {t.duration})")
+        kick_marks = p.js(f"{R}.marks('kick')")
+        assert [m["matched"] for m in kick_marks] == [False] + [True] * (kick.size - 1)
+        for drum in ("snare", "hihat"):
+            marks = p.js(f"{R}.marks('{drum}')")
+            assert len(marks) == t.n_onsets[drum]
+            assert all(m["matched"] is False for m in marks)
+        assert p.errors == []
+    finally:
+        p.close()
+    plain = tmp_path / "plain.html"
+    write_report(t, plain)
+    p = Page(browser, plain)
+    try:
+        assert all(m["matched"] is None for m in p.js(f"{R}.marks('kick')"))
+    finally:
+        p.close()

@@ -420,6 +420,11 @@ def _parse_float(text: str, where: str, what: str = "time") -> float:
         ) from None
     if not math.isfinite(value):
         raise DrumnmfError(f"{where}: {what} {text!r} is not finite; remove or fix the line")
+    if what in ("time", "frame") and value < 0:
+        raise DrumnmfError(
+            f"{where}: {what} {text!r} is negative; onset times are seconds from the start "
+            "of the recording (>= 0): fix or remove the line"
+        )
     return value
 
 
@@ -434,6 +439,8 @@ def _read_text(path: PathLike) -> str:
             f"'{p}' is not UTF-8 text ({exc.reason}); is it a MIDI or audio file? "
             "pass the right fmt"
         ) from None
+    except OSError as exc:
+        raise DrumnmfError(f"cannot read '{p}' ({exc.strerror}); check its permissions") from None
 
 
 # ----------------------------------------------------------------------------- text formats

@@ -240,6 +240,12 @@ class EvaluationResult:
         Estimates without a reference (not scored).
     sources : dict str -> tuple of (str, str or None)
         Reference and estimate path of each file, when read from files.
+    failed : tuple of (str, str)
+        ``(path, reason)`` of each file that could not be read (:func:`evaluate_paths`
+        with ``errors="skip"``); its recording is left out of every score.
+    empty_references : tuple of str
+        Paths of reference files that are empty (0 bytes): scored as a recording with no
+        hits, which is rarely what was meant.
     """
 
     files: dict[str, FileScore]
@@ -255,6 +261,8 @@ class EvaluationResult:
     missing_estimates: tuple[str, ...] = ()
     unmatched_estimates: tuple[str, ...] = ()
     sources: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    failed: tuple[tuple[str, str], ...] = ()
+    empty_references: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready document of the settings and every score; NaN becomes ``None``."""
@@ -285,6 +293,8 @@ class EvaluationResult:
             "files": files,
             "missing_estimates": list(self.missing_estimates),
             "unmatched_estimates": list(self.unmatched_estimates),
+            "failed": [{"path": p, "reason": r} for p, r in self.failed],
+            "empty_references": list(self.empty_references),
         }
 
     def format_table(self, *, per_file: bool = True) -> str:
@@ -811,9 +821,24 @@ def pair_paths(
             "check the folder or --reference-format"
         )
     estimates = _annotation_files(est, estimate_format, "estimate")
+    if not set(references) & set(estimates):
+        raise DrumnmfError(
+            f"no reference in '{ref}' has an estimate in '{est}' (files pair by name minus "
+            f"{', '.join(PAIRING_SUFFIXES)}): reference names {_names(references)}; estimate "
+            f"names {_names(estimates)}. Rename the files, or check the folders"
+        )
     pairs = tuple(FilePair(k, p, estimates.get(k)) for k, p in references.items())
     unmatched = tuple(p for k, p in estimates.items() if k not in references)
     return Pairing(pairs, unmatched)
+
+
+def _names(files: Mapping[str, Path], limit: int = 8) -> str:
+    """Pairing names for a message: the first ``limit``, then how many more."""
+    keys = sorted(files)
+    if not keys:
+        return "(none: no annotation files)"
+    more = f" and {len(keys) - limit} more" if len(keys) > limit else ""
+    return ", ".join(keys[:limit]) + more
 
 
 def evaluate_paths(
@@ -826,6 +851,7 @@ def evaluate_paths(
     empty: EmptyPolicy = "skip",
     reference_format: str = "auto",
     estimate_format: str = "auto",
+    errors: Literal["raise", "skip"] = "raise",
 ) -> EvaluationResult:
     """Read, pair and score reference and estimate files (see :func:`pair_paths`).
 
@@ -848,12 +874,19 @@ def evaluate_paths(
         Empty-input policy (see the module docstring).
     reference_format, estimate_format : str
         ``"auto"`` or one of :data:`~drumnmf.annotations.FORMATS`.
+    errors : {"raise", "skip"}
+        What a file that cannot be read does: ``"raise"`` stops with its error;
+        ``"skip"`` leaves its recording out and lists it in ``failed`` (an error is still
+        raised when no recording can be scored).
 
     Returns
     -------
     EvaluationResult
-        With ``classes``, ``sources`` and the unmatched estimates filled in.
+        With ``classes``, ``sources``, the unmatched estimates, the failed files and the
+        empty references filled in.
     """
+    if errors not in ("raise", "skip"):
+        raise DrumnmfError(f"errors={errors!r} must be 'raise' or 'skip'")
     win = _check_window(window)
     _check_empty(empty)
     if classes is not None and classes not in CLASSES:
@@ -866,10 +899,37 @@ def evaluate_paths(
     )
     references: dict[str, Annotations] = {}
     estimates: dict[str, Annotations] = {}
+    failed: list[tuple[str, str]] = []
     for pair in pairing.pairs:
-        references[pair.name] = _read(pair.reference, reference_format, classes)
-        if pair.estimate is not None:
-            estimates[pair.name] = _read(pair.estimate, estimate_format, classes)
+        reference = estimate = None
+        for path, fmt, side in (
+            (pair.reference, reference_format, "reference"),
+            (pair.estimate, estimate_format, "estimate"),
+        ):
+            if path is None:
+                continue
+            try:
+                read = _read(path, fmt, classes)
+            except DrumnmfError as exc:
+                if errors == "raise":
+                    raise
+                failed.append((str(path), str(exc)))
+                break
+            if side == "reference":
+                reference = read
+            else:
+                estimate = read
+        if reference is None or (pair.estimate is not None and estimate is None):
+            continue
+        references[pair.name] = reference
+        if estimate is not None:
+            estimates[pair.name] = estimate
+    if not references:
+        raise DrumnmfError(
+            "no recording could be scored: "
+            + "; ".join(f"{path}: {reason}" for path, reason in failed)
+        )
+    scored = [p for p in pairing.pairs if p.name in references]
     result = evaluate(
         references,
         estimates,
@@ -893,13 +953,25 @@ def evaluate_paths(
         unmatched_estimates=tuple(p.name for p in pairing.unmatched_estimates),
         sources={
             p.name: (str(p.reference), None if p.estimate is None else str(p.estimate))
-            for p in pairing.pairs
+            for p in scored
         },
+        failed=tuple(failed),
+        empty_references=tuple(str(p.reference) for p in scored if _is_empty(p.reference)),
     )
 
 
+def _is_empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return False
+
+
 def _read(path: Path, fmt: str, classes: int | None) -> Annotations:
-    annotations = load_annotations(path, fmt=fmt)
+    try:
+        annotations = load_annotations(path, fmt=fmt)
+    except OSError as exc:
+        raise DrumnmfError(f"cannot read '{path}' ({exc.strerror or exc})") from None
     if classes is None:
         return annotations
     try:

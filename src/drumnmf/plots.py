@@ -48,6 +48,7 @@ __all__ = [
     "plot_decomposition",
     "plot_losses",
     "plot_templates",
+    "row_frequencies",
     "save_figure",
 ]
 
@@ -307,6 +308,47 @@ def _time_range(
     return t0, t1, slice(a, max(b, a + 1))
 
 
+def row_frequencies(transcription: Transcription) -> np.ndarray:
+    """Centre frequency in Hz of each row of ``transcription.factorized``.
+
+    The filterbank band centres (:func:`drumnmf.features.log_filterbank`: the bin where
+    each triangle peaks) when the pipeline used one, else the STFT bin frequencies.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_rows,)]
+        Increasing frequencies in Hz.
+    """
+    settings = transcription.kit.settings
+    config = transcription.config
+    n_rows = int(np.asarray(transcription.factorized).shape[0])
+    freqs = settings.bin_frequencies()
+    if transcription.features is not None and config.bands_per_octave:
+        from .features import log_filterbank
+
+        filters = log_filterbank(
+            settings, bands_per_octave=config.bands_per_octave, fmin=config.fmin, fmax=config.fmax
+        )
+        centres = freqs[np.argmax(filters, axis=1)]
+    else:
+        centres = freqs
+    if centres.size != n_rows:
+        raise DrumnmfError(
+            f"the factorized matrix has {n_rows} rows but its settings give {centres.size} "
+            "frequencies; was the transcription made with another configuration?"
+        )
+    return np.asarray(centres, dtype=np.float64)
+
+
+def _row_edges(centres: np.ndarray) -> np.ndarray:
+    """Edges in Hz between rows centred at ``centres`` (geometric midpoints), > 0."""
+    c = np.maximum(centres, FMIN / 2)
+    mid = np.sqrt(c[:-1] * c[1:])
+    first = c[0] ** 2 / mid[0] if c.size > 1 else c[0] / 1.1
+    last = c[-1] ** 2 / mid[-1] if c.size > 1 else c[0] * 1.1
+    return np.concatenate([[first], mid, [last]])
+
+
 def plot_decomposition(
     transcription: Transcription,
     path: str | os.PathLike[str] | None = None,
@@ -316,11 +358,14 @@ def plot_decomposition(
     figsize: tuple[float, float] = (12.0, 7.0),
     dpi: float = 100,
 ) -> Figure:
-    """Fig. 1: the spectrogram beside the drum templates and their activations (V ≈ W H).
+    """Fig. 1: the factorized matrix beside the drum templates and their activations (V ≈ W H).
 
-    Laid out like the product: the templates ``W_D`` (frequency against drum) at the left
-    share the spectrogram's frequency axis, the activations ``H_D`` (drum against time) on
-    top share its time axis.
+    ``V`` is the matrix the solver explained (``transcription.factorized``: with the
+    default pipeline, log-frequency filterbank bands of the percussion-enhanced
+    spectrogram), one row per band at its centre frequency on a log axis; ``W`` the
+    templates in the same rows (``factorization.templates``); ``H`` the drum activations.
+    Laid out like the product: ``W`` at the left shares ``V``'s frequency axis, ``H`` on
+    top shares its time axis.
 
     Parameters
     ----------
@@ -329,7 +374,8 @@ def plot_decomposition(
     path : path-like, optional
         Also write the figure here (``.png``, ``.svg`` or ``.pdf``).
     start, end : float, optional
-        Time range shown in seconds (default: the whole recording).
+        Time range shown in seconds (default: the whole recording); the title counts the
+        hits in it.
     figsize : (float, float)
         Size in inches; the image is ``figsize * dpi`` pixels.
     dpi : float > 0
@@ -344,9 +390,10 @@ def plot_decomposition(
     kit = transcription.kit
     drums = transcription.drums
     colors = drum_colors(drums)
-    sr = kit.settings.sample_rate
-    fmax = sr / 2
     dt = kit.settings.frame_seconds
+    centres = row_frequencies(transcription)
+    shown = centres >= FMIN  # the DC bin and its neighbours have no place on a log axis
+    edges = _row_edges(centres[shown])
     fig = _figure(figsize, dpi)
     grid = fig.add_gridspec(2, 2, width_ratios=(1.3, 6), height_ratios=(2.2, 5))
     ax_h = fig.add_subplot(grid[0, 1])
@@ -354,43 +401,44 @@ def plot_decomposition(
     ax_v = fig.add_subplot(grid[1, 1], sharex=ax_h, sharey=ax_w)
     ax_eq = fig.add_subplot(grid[0, 0])
 
-    image, edges, step = log_frequency_image(
-        np.asarray(transcription.spectrogram)[:, frames],
-        sr,
-        max_columns=max(200, int(figsize[0] * dpi)),
-    )
+    V = np.asarray(transcription.factorized)[shown][:, frames]
+    n_frames = V.shape[1]
+    step = max(1, -(-n_frames // max(200, int(figsize[0] * dpi))))
+    pooled = np.maximum.reduceat(V, np.arange(0, n_frames, step), axis=1).astype(np.float64)
+    top = float(pooled.max()) if pooled.size else 0.0
+    if top > 0:
+        db = 20 * np.log10(np.maximum(pooled, top * 10 ** (-DB_RANGE / 20)) / top)
+        image = 1 + db / DB_RANGE
+    else:
+        image = np.zeros_like(pooled)
     first = float(transcription.frame_times[frames.start])
-    n_cols = image.shape[1]
-    ax_v.imshow(
-        image,
-        origin="lower",
-        aspect="auto",
-        cmap="magma",
-        vmin=0.0,
-        vmax=1.0,
-        interpolation="nearest",
-        extent=(first - dt / 2, first + (n_cols * step - 0.5) * dt, *np.log10(edges[[0, -1]])),
+    x_edges = first - dt / 2 + dt * np.minimum(np.arange(image.shape[1] + 1) * step, n_frames)
+    ax_v.pcolormesh(
+        x_edges, np.log10(edges), image, cmap="magma", vmin=0.0, vmax=1.0, shading="flat"
     )
     ax_v.set_xlim(t0, t1)
     ax_v.set_xlabel("time (s)")
-    ax_v.set_title(f"V: log-magnitude spectrogram ({DB_RANGE:g} dB range)", fontsize=10)
+    ax_v.set_title(f"V: {_factorized_name(transcription)} ({DB_RANGE:g} dB range)", fontsize=10)
     ax_v.tick_params(labelleft=False)
 
-    # W_D: each template a filled level curve in its drum's column (0 dB at the right).
-    points = np.geomspace(FMIN, fmax, 400)
-    levels = _template_levels(kit.templates, kit.settings.bin_frequencies(), points)
-    y = np.log10(points)
+    # W_D in the same rows: each template a level curve in its drum's column (0 dB right).
+    templates = np.asarray(transcription.factorization.templates, dtype=np.float64)[shown]
+    y = np.log10(np.maximum(centres[shown], FMIN / 2))
     for j, owner in enumerate(kit.template_drums):
-        x = owner + 0.05 + 0.85 * (1 + levels[:, j] / DB_RANGE)
+        column = templates[:, j]
+        peak = float(column.max()) or 1.0
+        level = 20 * np.log10(np.maximum(column / peak, 10 ** (-DB_RANGE / 20)))
+        x = owner + 0.05 + 0.85 * (1 + level / DB_RANGE)
         color = colors[drums[owner]]
-        ax_w.fill_betweenx(y, owner + 0.05, x, color=color, alpha=0.25, lw=0)
-        ax_w.plot(x, y, color=color, lw=1)
+        ax_w.fill_betweenx(y, owner + 0.05, x, color=color, alpha=0.25, lw=0, step="mid")
+        ax_w.step(x, y, where="mid", color=color, lw=1)
     ax_w.set_xlim(0, len(drums))
     ax_w.set_xticks(np.arange(len(drums)) + 0.5, drums, rotation=45, ha="right")
     for label, d in zip(ax_w.get_xticklabels(), drums, strict=True):
         label.set_color(colors[d])
-    _log_hz_axis(ax_w, FMIN, fmax)
-    ax_w.set_ylabel("frequency (Hz)")
+    _log_hz_axis(ax_w, float(edges[0]), float(edges[-1]))
+    unit = "band centre" if transcription.features is not None and shown.sum() < 400 else "bin"
+    ax_w.set_ylabel(f"frequency (Hz, {unit})")
     ax_w.set_title("W: templates", fontsize=10)
 
     # H_D: one lane per drum, each scaled to its own maximum, first drum on top.
@@ -421,24 +469,47 @@ def plot_decomposition(
         fontsize=8,
         color="#555555",
     )
-    fig.suptitle(_title(transcription), fontsize=11)
+    fig.suptitle(_title(transcription, t0, t1), fontsize=11)
     return _finish(fig, path)
 
 
-def _title(transcription: Transcription) -> str:
+def _factorized_name(transcription: Transcription) -> str:
+    """What ``transcription.factorized`` is, in words."""
+    config = transcription.config
+    if transcription.features is None:
+        return "magnitude spectrogram (linear STFT bins)"
+    parts = []
+    if config.bands_per_octave:
+        parts.append(f"{config.bands_per_octave} bands/octave log-frequency")
+    if config.percussive_frames:
+        parts.append("percussive-masked")
+    return ", ".join(parts) + " spectrogram (as factorized)"
+
+
+def _title(transcription: Transcription, t0: float | None = None, t1: float | None = None) -> str:
     name = Path(transcription.source).name if transcription.source != "<array>" else "audio"
     total = sum(transcription.n_onsets.values())
-    return f"{name}: {total} hits, {transcription.duration:.1f} s"
+    duration = float(transcription.duration)
+    if t0 is None or t1 is None or (t0 <= 0 and t1 >= duration):
+        return f"{name}: {total} hits, {duration:.1f} s"
+    shown = sum(
+        int(np.sum((np.asarray(v) >= t0) & (np.asarray(v) <= t1)))
+        for v in transcription.onsets.values()
+    )
+    return f"{name}: {shown} hits in {t0:g}–{t1:g} s (of {total} in {duration:.1f} s)"
 
 
 def plot_templates(
     kit: Kit,
     path: str | os.PathLike[str] | None = None,
     *,
+    name: str | None = None,
     figsize: tuple[float, float] | None = None,
     dpi: float = 100,
 ) -> Figure:
     """Fig. 2: the kit's templates, one panel per drum (dB against log frequency).
+
+    Every panel has its own frequency axis, labelled, whatever the grid.
 
     Parameters
     ----------
@@ -446,6 +517,8 @@ def plot_templates(
         The calibrated kit.
     path : path-like, optional
         Also write the figure here (``.png``, ``.svg`` or ``.pdf``).
+    name : str, optional
+        What the kit is called in the title, e.g. its file name (``"my.kit.json"``).
     figsize : (float, float), optional
         Size in inches; by default 3.2 x 2.4 inches per panel, at most 4 panels a row.
     dpi : float > 0
@@ -462,7 +535,8 @@ def plot_templates(
     ncols = min(n, 4)
     nrows = -(-n // ncols)
     fig = _figure(figsize or (3.2 * ncols, 2.4 * nrows + 0.4), dpi)
-    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True)
+    # Not sharex: a shared axis hides the tick labels of every panel with one below it.
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
     colors = drum_colors(kit.names)
     fmax = kit.settings.sample_rate / 2
     points = np.geomspace(FMIN, fmax, 600)
@@ -483,36 +557,57 @@ def plot_templates(
         ax.set_xlim(FMIN, fmax)
         ax.set_ylim(-DB_RANGE, 3)
         ax.grid(True, which="major", alpha=0.3)
-        if i // ncols == nrows - 1 or i + ncols >= n:
-            ax.set_xlabel("frequency (Hz)")
-            ax.tick_params(labelbottom=True)
+        ax.set_xlabel("frequency (Hz)")
+        ax.tick_params(labelbottom=True)
         if i % ncols == 0:
             ax.set_ylabel("level (dB re max)")
     for k in range(n, nrows * ncols):
         axes[k // ncols, k % ncols].axis("off")
-    fig.suptitle("Kit templates (time-averaged spectrum of each drum's hits)", fontsize=11)
+    what = f"Templates of {name}" if name else "Kit templates"
+    fig.suptitle(f"{what} (time-averaged spectrum of each drum's hits)", fontsize=11)
     return _finish(fig, path)
+
+
+_SOLVER_UNITS = {"mur": "MUR sweeps", "nenmf": "NeNMF outer iterations"}
 
 
 def plot_losses(
     losses: Mapping[str, Factorization | Sequence[float] | np.ndarray],
     path: str | os.PathLike[str] | None = None,
     *,
-    figsize: tuple[float, float] = (7.0, 4.5),
+    seconds: Mapping[str, Sequence[float] | np.ndarray] | None = None,
+    units: Mapping[str, str] | None = None,
+    norm: float | None = None,
+    figsize: tuple[float, float] | None = None,
     dpi: float = 100,
 ) -> Figure:
-    """Fig. 4: loss against iteration for one or more solvers (log y axis).
+    """Fig. 4: loss against iteration, and against time, for one or more solvers (log y).
+
+    An iteration of one solver is not one of another (a MUR sweep updates each factor
+    once; a NeNMF outer iteration runs a block of OGM steps on each), so curves are drawn
+    against iteration in one panel per unit, each with its own axis label, and all
+    together against seconds in a last panel.
 
     Parameters
     ----------
     losses : mapping label -> Factorization or sequence of float
         One curve per label, e.g. ``{"MUR": mur_result, "NeNMF": nenmf_result}``. A
-        sequence's element ``i`` is the loss after iteration ``i + 1``. A Factorization's
-        time is shown in the legend.
+        sequence's element ``i`` is the loss after iteration ``i + 1``: the squared
+        Frobenius error ``||V - W H||_F^2``.
     path : path-like, optional
         Also write the figure here (``.png``, ``.svg`` or ``.pdf``).
-    figsize : (float, float)
-        Size in inches.
+    seconds : mapping label -> sequence of float, optional
+        Elapsed seconds at the end of each iteration, per label. Without it, a
+        Factorization's total ``seconds`` is spread evenly over its iterations (marked
+        "≈" in the legend) and a bare sequence is left out of the time panel.
+    units : mapping label -> str, optional
+        What the iterations of each curve are (x-axis label, plural). Default: "MUR
+        sweeps" or "NeNMF outer iterations" from a Factorization's solver, else
+        "iterations".
+    norm : float > 0, optional
+        ``||V||_F^2``: the losses are divided by it (relative squared error, 0 to 1).
+    figsize : (float, float), optional
+        Size in inches; by default 3.8 wide per panel and 4.2 high.
     dpi : float > 0
         Pixels per inch.
 
@@ -523,9 +618,15 @@ def plot_losses(
     _check_path(path)
     if not losses:
         raise DrumnmfError("no loss curves given; pass e.g. {'MUR': losses, 'NeNMF': losses}")
-    curves: list[tuple[str, np.ndarray]] = []
+    if norm is not None and not (np.isfinite(norm) and norm > 0):
+        raise DrumnmfError(f"norm must be ||V||_F^2 > 0, got {norm!r}")
+    seconds = dict(seconds or {})
+    units = dict(units or {})
+    unknown = sorted((set(seconds) | set(units)) - set(losses))
+    if unknown:
+        raise DrumnmfError(f"seconds/units given for {unknown}, which have no loss curve")
+    curves: list[tuple[str, str, np.ndarray, np.ndarray | None]] = []
     for label, item in losses.items():
-        seconds = getattr(item, "seconds", None)
         values = np.asarray(getattr(item, "losses", item), dtype=np.float64).ravel()
         if values.size == 0:
             raise DrumnmfError(f"the loss curve '{label}' is empty; run the solver first")
@@ -534,28 +635,64 @@ def plot_losses(
                 f"the loss curve '{label}' has values that are not positive and finite; "
                 "a log axis needs losses > 0"
             )
-        if seconds is not None:
-            label = f"{label} ({values.size} it., {float(seconds):.2f} s)"
-        curves.append((label, values))
-    fig = _figure(figsize, dpi)
-    ax = fig.add_subplot()
-    for k, (label, values) in enumerate(curves):
-        x = np.arange(1, values.size + 1)
-        ax.plot(
-            x,
-            values,
-            color=_SOLVER_COLORS[k % len(_SOLVER_COLORS)],
-            lw=1.5,
-            marker="o" if values.size <= 30 else None,
-            ms=3,
-            label=label,
-        )
-    ax.set_yscale("log")
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("loss")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    ax.set_title("Factorization loss per iteration")
+        unit = units.get(label) or _SOLVER_UNITS.get(str(getattr(item, "solver", "")), "iterations")
+        total = getattr(item, "seconds", None)
+        legend = label
+        if label in seconds:
+            times = np.asarray(seconds[label], dtype=np.float64).ravel()
+            if (
+                times.shape != values.shape
+                or not np.all(np.isfinite(times))
+                or np.any(np.diff(times) < 0)
+            ):
+                raise DrumnmfError(
+                    f"seconds of '{label}' must be {values.size} non-decreasing times, one per "
+                    "iteration"
+                )
+            legend = f"{label} ({values.size} it., {float(times[-1]):.2f} s)"
+        elif total is not None:
+            times = float(total) * np.arange(1, values.size + 1) / values.size
+            legend = f"{label} ({values.size} it., ≈{float(total):.2f} s)"
+        else:
+            times = None
+            legend = f"{label} ({values.size} it.)"
+        curves.append((legend, unit, values / (norm or 1.0), times))
+    panel_units = list(dict.fromkeys(unit for _, unit, _, _ in curves))
+    timed = any(t is not None for *_, t in curves)
+    n_panels = len(panel_units) + int(timed)
+    fig = _figure(figsize or (3.8 * n_panels, 4.2), dpi)
+    axes = fig.subplots(1, n_panels, sharey=True, squeeze=False)[0]
+    colors = {c[0]: _SOLVER_COLORS[k % len(_SOLVER_COLORS)] for k, c in enumerate(curves)}
+    for ax, unit in zip(axes, panel_units, strict=False):
+        for legend, u, values, _ in curves:
+            if u != unit:
+                continue
+            ax.plot(
+                np.arange(1, values.size + 1),
+                values,
+                color=colors[legend],
+                lw=1.5,
+                marker="o" if values.size <= 30 else None,
+                ms=3,
+                label=legend,
+            )
+        ax.set_xlabel(unit)
+        ax.set_title(f"against {unit.split(' (')[0]}", fontsize=10)
+    if timed:
+        ax = axes[-1]
+        for legend, _, values, times in curves:
+            if times is not None:
+                ax.plot(times, values, color=colors[legend], lw=1.5, label=legend)
+        ax.set_xlabel("elapsed time (s)")
+        ax.set_title("against time", fontsize=10)
+    for ax in axes:
+        ax.set_yscale("log")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel(
+        "loss ||V − WH||²_F / ||V||²_F" if norm else "loss ||V − WH||²_F (squared Frobenius error)"
+    )
+    fig.suptitle("Factorization loss" + (" (relative squared error)" if norm else ""), fontsize=11)
     return _finish(fig, path)
 
 
@@ -566,22 +703,30 @@ def plot_activations(
     *,
     start: float | None = None,
     end: float | None = None,
+    match_window: float = 0.05,
     figsize: tuple[float, float] | None = None,
     dpi: float = 100,
 ) -> Figure:
     """Fig. 5: each drum's activation with its threshold, detected and reference onsets.
+
+    Reference onsets are faint full-height lines; with a reference, a detection matched
+    to one of them (mir_eval's matching, within ``match_window``) is a filled triangle
+    and an unmatched one a hollow triangle.
 
     Parameters
     ----------
     transcription : Transcription
         A result of :func:`drumnmf.transcribe`.
     reference : mapping drum -> sequence of float, optional
-        True onset times in seconds per drum (aliases accepted), drawn as black ticks;
-        drums the transcription lacks are ignored.
+        True onset times in seconds per drum (aliases accepted); drums the transcription
+        lacks are ignored. A drum of the transcription missing here has no reference
+        onsets: all its detections are unmatched (false positives, as in the report).
     path : path-like, optional
         Also write the figure here (``.png``, ``.svg`` or ``.pdf``).
     start, end : float, optional
         Time range shown in seconds (default: the whole recording).
+    match_window : float > 0
+        Matching window in seconds, either side (0.05 = 50 ms, as ``drumnmf evaluate``).
     figsize : (float, float), optional
         Size in inches; by default 12 wide and 1.5 per drum high.
     dpi : float > 0
@@ -592,6 +737,10 @@ def plot_activations(
     matplotlib.figure.Figure
     """
     _check_path(path)
+    if not (np.isfinite(match_window) and 0 < match_window < 1):
+        raise DrumnmfError(
+            f"match_window must be in (0, 1) seconds (0.05 = 50 ms), got {match_window!r}"
+        )
     t0, t1, frames = _time_range(transcription, start, end)
     drums = transcription.drums
     ref = _check_reference(reference)
@@ -611,26 +760,48 @@ def plot_activations(
         onsets = np.asarray(transcription.onsets[drum])
         strengths = np.asarray(transcription.strengths[drum])
         keep = (onsets >= t0) & (onsets <= t1)
-        ax.plot(
-            onsets[keep],
-            strengths[keep],
-            "v",
-            color=colors[drum],
-            mec="black",
-            mew=0.5,
-            ms=6,
-            label="detected onset",
-        )
-        if drum in ref:
-            r = ref[drum][(ref[drum] >= t0) & (ref[drum] <= t1)]
+        if reference is not None:
+            # Full height, faint and behind the curves, so no onset hides another. A drum
+            # the reference lacks has no reference onsets: its detections are unmatched.
+            r_all = ref.get(drum, np.zeros(0))
+            r = r_all[(r_all >= t0) & (r_all <= t1)]
             ax.vlines(
                 r,
                 0,
-                0.18,
+                1,
                 transform=ax.get_xaxis_transform(),
                 color="black",
-                lw=1.2,
+                alpha=0.3,
+                lw=1.0,
+                zorder=0,
                 label="reference onset",
+            )
+            matched = _matched(r_all, onsets, match_window)
+            for mask, label, face in (
+                (keep & matched, f"detected, matched (≤ {match_window * 1000:g} ms)", None),
+                (keep & ~matched, "detected, unmatched", "white"),
+            ):
+                ax.plot(
+                    onsets[mask],
+                    strengths[mask],
+                    "v",
+                    color=colors[drum],
+                    mfc=face or colors[drum],
+                    mec="black" if face is None else colors[drum],
+                    mew=0.5 if face is None else 1.3,
+                    ms=6,
+                    label=label,
+                )
+        else:
+            ax.plot(
+                onsets[keep],
+                strengths[keep],
+                "v",
+                color=colors[drum],
+                mec="black",
+                mew=0.5,
+                ms=6,
+                label="detected onset",
             )
         top = max(float(row.max()) if row.size else 0.0, float(strengths.max(initial=0.0)))
         ax.set_ylim(0, 1.12 * top if top > 0 else 1)
@@ -638,8 +809,8 @@ def plot_activations(
         ax.tick_params(axis="y", labelsize=7)
         ax.grid(True, axis="x", alpha=0.3)
         n_ref = (
-            f", {int(np.sum((ref[drum] >= t0) & (ref[drum] <= t1)))} reference"
-            if (drum in ref)
+            f", {r.size} reference, {int(np.sum(keep & matched))} matched"
+            if reference is not None
             else ""
         )
         ax.text(
@@ -661,9 +832,9 @@ def plot_activations(
                 handles.append(h)
                 labels.append(lab)
     fig.legend(
-        handles, labels, loc="outside upper right", ncols=len(labels), fontsize=8, frameon=False
+        handles, labels, loc="outside lower center", ncols=len(labels), fontsize=8, frameon=False
     )
-    fig.suptitle(_title(transcription), fontsize=11, x=0.02, ha="left")
+    fig.suptitle(_title(transcription, t0, t1), fontsize=11, x=0.02, ha="left")
     return _finish(fig, path)
 
 
@@ -680,4 +851,15 @@ def _check_reference(
             raise DrumnmfError(f"reference onsets of '{name}' must be finite times >= 0 in seconds")
         key = _drum_key(name)
         out[key] = np.sort(np.concatenate([out[key], t])) if key in out else np.sort(t)
+    return out
+
+
+def _matched(reference: np.ndarray, onsets: np.ndarray, window: float) -> np.ndarray:
+    """Which ``onsets`` mir_eval's matching pairs with a ``reference`` onset within ``window``."""
+    out = np.zeros(onsets.size, dtype=bool)
+    if reference.size and onsets.size:
+        from mir_eval.util import match_events
+
+        for _, j in match_events(reference, onsets, window):
+            out[j] = True
     return out

@@ -286,21 +286,42 @@ def _load_song(
     return x
 
 
-def _scores(
-    reference: Mapping[str, np.ndarray], onsets: Mapping[str, np.ndarray]
-) -> dict[str, tuple[float, float, float]]:
-    """Per drum (F-measure, precision, recall) at ``MATCH_WINDOW`` (mir_eval's matching)."""
-    from mir_eval.util import match_events
+def _matches(reference: np.ndarray, onsets: np.ndarray) -> np.ndarray:
+    """Which ``onsets`` mir_eval's matching pairs with a ``reference`` onset (``MATCH_WINDOW``)."""
+    out = np.zeros(onsets.size, dtype=bool)
+    if reference.size and onsets.size:
+        from mir_eval.util import match_events
 
-    out = {}
-    for drum, ref in reference.items():
-        est = np.asarray(onsets.get(drum, np.zeros(0)), dtype=np.float64)
-        matched = len(match_events(ref, est, MATCH_WINDOW)) if ref.size and est.size else 0
-        precision = matched / est.size if est.size else 0.0
-        recall = matched / ref.size if ref.size else 0.0
-        f = 2 * precision * recall / (precision + recall) if matched else 0.0
-        out[drum] = (f, precision, recall)
+        for _, j in match_events(reference, onsets, MATCH_WINDOW):
+            out[j] = True
     return out
+
+
+def _counts(
+    reference: Mapping[str, np.ndarray], onsets: Mapping[str, np.ndarray]
+) -> dict[str, tuple[int, int, int]]:
+    """Per drum of either side: (matched, n_reference, n_detected).
+
+    A drum the reference lacks has no reference onsets, so its hits are false positives;
+    a reference drum the kit lacks has no detections, so its onsets are misses.
+    """
+    out = {}
+    for drum in (*onsets, *(d for d in reference if d not in onsets)):
+        ref = np.asarray(reference.get(drum, np.zeros(0)), dtype=np.float64)
+        est = np.asarray(onsets.get(drum, np.zeros(0)), dtype=np.float64)
+        out[drum] = (int(_matches(ref, est).sum()), int(ref.size), int(est.size))
+    return out
+
+
+def _prf(matched: int, n_ref: int, n_est: int) -> tuple[str, str, str]:
+    """F-measure, precision and recall as text; "–" where undefined (0 / 0)."""
+    precision = matched / n_est if n_est else None
+    recall = matched / n_ref if n_ref else None
+    if n_ref == 0 and n_est == 0:
+        f = None
+    else:
+        f = 2 * matched / (n_ref + n_est)
+    return tuple("–" if v is None else f"{v:.3f}" for v in (f, precision, recall))  # type: ignore[return-value]
 
 
 def _fmt_time(seconds: float) -> str:
@@ -314,7 +335,7 @@ def _summary_table(
     reference: Mapping[str, np.ndarray],
 ) -> str:
     minutes = max(transcription.duration / 60.0, 1e-9)
-    scores = _scores(reference, transcription.onsets) if reference else {}
+    counts = _counts(reference, transcription.onsets) if reference else {}
     head = ["drum", "MIDI note", "hits", "hits / min", "median strength"]
     if reference:
         head += ["reference hits", f"F-measure ({MATCH_WINDOW * 1000:g} ms)", "precision", "recall"]
@@ -330,21 +351,23 @@ def _summary_table(
             f"{float(np.median(strengths)):.3g}" if n else "–",
         ]
         if reference:
-            if drum in reference:
-                f, p, r = scores[drum]
-                cells += [str(reference[drum].size), f"{f:.3f}", f"{p:.3f}", f"{r:.3f}"]
-            else:
-                cells += ["–", "–", "–", "–"]
+            matched, n_ref, n_est = counts[drum]
+            absent = "" if drum in reference else " (not in the reference)"
+            cells += [f"{n_ref}{absent}", *_prf(matched, n_ref, n_est)]
         rows.append(cells)
     for drum in reference:
         if drum not in transcription.drums:
+            matched, n_ref, n_est = counts[drum]
             cells = [html.escape(drum) + " (not in the kit)", "–", "–", "–", "–"]
-            cells += [str(reference[drum].size), "–", "–", "–"]
+            cells += [str(n_ref), *_prf(matched, n_ref, n_est)]
             rows.append(cells)
     total = sum(int(v.size) for v in transcription.onsets.values())
     foot = ["all drums", "", str(total), f"{total / minutes:.1f}", ""]
     if reference:
-        foot += [str(sum(int(v.size) for v in reference.values())), "", "", ""]
+        # Summed over drums (micro): hits of drums absent from the reference are false
+        # positives, reference hits of drums absent from the kit are misses.
+        sums = [sum(c[k] for c in counts.values()) for k in range(3)]
+        foot += [str(sums[1]), *_prf(*sums)]
     lines = ["<table id='summary'><thead><tr>"]
     lines += [f"<th>{h}</th>" for h in head]
     lines.append("</tr></thead><tbody>")
@@ -479,6 +502,7 @@ def _page_data(
     return {
         "duration": float(transcription.duration),
         "frame_seconds": float(kit.settings.frame_seconds),
+        "match_window": MATCH_WINDOW,
         "drums": [
             {"name": d, "color": colors[d], "midi": int(n), "scale": float(s)}
             for d, n, s in zip(drums, kit.midi_notes, scale, strict=True)
@@ -487,11 +511,25 @@ def _page_data(
             {
                 "t": [round(float(t), 4) for t in transcription.onsets[d]],
                 "s": [float(f"{float(s):.4g}") for s in transcription.strengths[d]],
+                # With a reference: 1 where the hit matched a reference hit, else 0 (a drum
+                # the reference lacks has no reference hits, so all of its hits are 0).
+                **(
+                    {
+                        "m": _matches(
+                            np.asarray(reference.get(d, np.zeros(0)), dtype=np.float64),
+                            np.asarray(transcription.onsets[d], dtype=np.float64),
+                        )
+                        .astype(int)
+                        .tolist()
+                    }
+                    if reference
+                    else {}
+                ),
             }
             for d in drums
         ],
         "reference": (
-            [[round(float(t), 4) for t in reference[d]] if d in reference else None for d in drums]
+            [[round(float(t), 4) for t in reference.get(d, ())] for d in drums]
             if reference
             else None
         ),
@@ -545,6 +583,10 @@ def render_report(
     )
     if ref:
         legend += '<span><span class="outline"></span> reference hit</span>'
+        legend += (
+            '<span><span class="unmatched"></span> detected, no reference hit within '
+            f"{MATCH_WINDOW * 1000:g} ms</span>"
+        )
     audio_tag = (
         f'<audio id="audio" preload="auto" src="{audio_uri}"></audio>'
         if audio_uri

@@ -146,7 +146,7 @@ def magnitude_spectrogram(
     n_frames = 1 + x.size // hop
     frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop][:n_frames]
     window = _window(settings.window, n_fft).astype(work)
-    out = np.empty((settings.n_bins, n_frames), dtype=dtype)
+    out: np.ndarray = np.empty((settings.n_bins, n_frames), dtype=dtype)
     # Blocks of frames keep the temporaries small (cache-friendly, low peak memory).
     for start in range(0, n_frames, _BLOCK_FRAMES):
         block = frames[start : start + _BLOCK_FRAMES] * window

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from drumnmf.cli._help import HelpFormatter
 from drumnmf.errors import DrumnmfError
 
 
@@ -32,13 +33,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "  drumnmf corpus build --out /tmp/small --max-per-split 2 --kits GMRockKit --no-mdb\n"
             "  drumnmf corpus info corpus/"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     actions = parser.add_subparsers(dest="corpus_command", metavar="ACTION", required=True)
     build = actions.add_parser(
         "build",
         help="build (or update) a corpus folder",
-        description="Build the corpus; audio already there is kept unless --force.",
+        description=(
+            "Build the corpus into --out: Groove MIDI beats rendered with Hydrogen kits (drums "
+            "only, and mixed with accompaniment at each --ratio-db), a kit calibrated on each "
+            "sample kit, the MDB Drums tracks, and manifest.json. Audio already there is kept "
+            "unless --force, so an interrupted build resumes."
+        ),
+        epilog=(
+            "examples:\n"
+            "  drumnmf corpus build --out corpus/\n"
+            "  drumnmf corpus build --out /tmp/small --max-per-split 2 --kits GMRockKit --no-mdb"
+        ),
+        formatter_class=HelpFormatter,
     )
     build.add_argument("--out", "-o", required=True, type=Path, help="corpus folder")
     build.add_argument(
@@ -51,10 +63,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--max-per-split",
         type=int,
         metavar="N",
-        help="render at most N performances per split (evenly spread; default all)",
+        help="render at most N performances per split (evenly spread; default: all)",
     )
     build.add_argument(
-        "--max-seconds", type=float, default=30.0, help="seconds of each performance (30)"
+        "--max-seconds", type=float, default=30.0, help="seconds of each performance"
     )
     build.add_argument(
         "--splits",
@@ -63,7 +75,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=("train", "validation"),
         help="Groove MIDI splits (default: train validation)",
     )
-    build.add_argument("--kits", nargs="+", metavar="KIT", help="Hydrogen kits (default: four)")
+    build.add_argument(
+        "--kits",
+        nargs="+",
+        metavar="KIT",
+        help="Hydrogen kits (default: GMRockKit BJA_Pacific Millo_MultiLayered3 "
+        "ColomboAcousticDrumkit)",
+    )
     build.add_argument(
         "--ratio-db",
         nargs="*",
@@ -79,7 +97,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="never run apt-get; fail with the command to run instead",
     )
     build.set_defaults(func=run)
-    info = actions.add_parser("info", help="list a corpus's subsets and sizes")
+    info = actions.add_parser(
+        "info",
+        help="list a corpus's subsets and sizes",
+        description=(
+            "Summarise a corpus built by 'drumnmf corpus build': for each subset (kit and "
+            "mix), its number of items and minutes of audio, marking subsets whose kits were cut "
+            "from the same recordings (leaky kits: optimistic scores); then the total."
+        ),
+        epilog=(
+            "examples:\n  drumnmf corpus info corpus/\n  drumnmf corpus info corpus/manifest.json"
+        ),
+        formatter_class=HelpFormatter,
+    )
     info.add_argument("corpus", type=Path, help="corpus folder or manifest.json")
     info.set_defaults(func=run)
 

@@ -88,15 +88,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def _check_json_target(path: Path) -> None:
+    """Fail before scoring when ``--json`` cannot be written."""
+    import os
+
+    if path.is_dir():
+        raise DrumnmfError(f"--json '{path}' is a folder; give a file name such as '{path}/s.json'")
+    folder = path.parent if str(path.parent) else Path(".")
+    for parent in (folder, *folder.parents):
+        if parent.exists() and not parent.is_dir():
+            raise DrumnmfError(
+                f"--json folder '{folder}' cannot be made: '{parent}' is a file, not a folder"
+            )
+    if not folder.is_dir():
+        raise DrumnmfError(f"--json folder '{folder}' does not exist; create it first")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise DrumnmfError(f"--json folder '{folder}' is not writable; choose another path")
+
+
+def _where(path: str, reason: str) -> str:
+    return reason if path in reason else f"{path}: {reason}"
+
+
 def run(args: argparse.Namespace) -> int:
     """Score, print the table, write the JSON; returns the exit code."""
-    for path, what in ((Path(args.reference), "REFERENCE"), (Path(args.estimate), "ESTIMATE")):
-        if not path.exists():
-            raise DrumnmfError(f"{what} '{path}' does not exist; give a file or a folder")
+    for given, what in ((Path(args.reference), "REFERENCE"), (Path(args.estimate), "ESTIMATE")):
+        if not given.exists():
+            raise DrumnmfError(f"{what} '{given}' does not exist; give a file or a folder")
     if args.json is not None:
-        folder = args.json.parent if str(args.json.parent) else Path(".")
-        if not folder.is_dir():
-            raise DrumnmfError(f"--json folder '{folder}' does not exist; create it first")
+        _check_json_target(Path(args.json))
 
     from drumnmf.evaluation import evaluate_paths
     from drumnmf.export import write_json
@@ -110,7 +130,14 @@ def run(args: argparse.Namespace) -> int:
         empty=args.empty,
         reference_format=args.reference_format,
         estimate_format=args.estimate_format,
+        errors="skip",
     )
+    for path in result.empty_references:
+        print(
+            f"drumnmf: warning: reference '{path}' is empty (0 bytes): scored as a recording "
+            "with no hits; is it the right file?",
+            file=sys.stderr,
+        )
     print(result.format_table(per_file=not args.summary_only))
     if result.missing_estimates:
         print(
@@ -122,4 +149,14 @@ def run(args: argparse.Namespace) -> int:
         write_json(args.json, result.to_dict())
         print(f"wrote {args.json}")
     sys.stdout.flush()
+    for failed_path, reason in result.failed:
+        print(f"drumnmf: error: {_where(failed_path, reason)}", file=sys.stderr)
+    if result.failed:
+        n = len(result.files) + len(result.failed)
+        print(
+            f"drumnmf: {len(result.failed)} of {n} recording(s) could not be read and were "
+            "left out of the scores",
+            file=sys.stderr,
+        )
+        return 1
     return 0

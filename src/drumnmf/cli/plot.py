@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+from drumnmf.cli._help import HelpFormatter
 from drumnmf.errors import DrumnmfError
 
 FIGURES = ("decomposition", "templates", "losses", "activations")
+MATCH_WINDOW = 0.05  # s, as 'drumnmf evaluate' and drumnmf.plots.plot_activations
 
 
 def _add_output(parser: argparse.ArgumentParser, default: str) -> None:
@@ -21,30 +24,18 @@ def _add_output(parser: argparse.ArgumentParser, default: str) -> None:
     )
 
 
-def _add_pipeline(parser: argparse.ArgumentParser, *, solver: bool = True) -> None:
-    group = parser.add_argument_group("pipeline")
-    group.add_argument(
-        "--kit", type=Path, help="kit file from 'drumnmf calibrate' (default: the built-in kit)"
-    )
-    group.add_argument(
-        "--preset",
-        choices=("default", "paper"),
-        default="default",
-        help="starting configuration: drumnmf's default or the paper's (NeNMF 10x10, rank 50)",
-    )
-    if solver:
-        group.add_argument("--solver", choices=("nenmf", "mur"), help="factorization solver")
-    group.add_argument("--harmonic-rank", type=int, help="number of free (non-drum) components")
-    group.add_argument(
-        "--iterations", type=int, help="NeNMF outer iterations or MUR sweeps (solver default)"
-    )
-    group.add_argument("--drums", help="comma-separated subset of the kit's drums")
-    group.add_argument("--seed", type=int, help="seed of the random start (default 0)")
+def _add_pipeline(parser: argparse.ArgumentParser) -> None:
+    """The options of ``drumnmf transcribe``'s pipeline, so a figure shows that result."""
+    from drumnmf.cli.transcribe import add_pipeline_arguments
+
+    add_pipeline_arguments(parser)
 
 
 def _add_range(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--start", type=float, metavar="S", help="show from S seconds")
-    parser.add_argument("--end", type=float, metavar="S", help="show until S seconds")
+    parser.add_argument("--start", type=float, metavar="S", help="show from S seconds (default: 0)")
+    parser.add_argument(
+        "--end", type=float, metavar="S", help="show until S seconds (default: the end)"
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -53,10 +44,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="draw figures: decomposition, templates, losses, activations",
         description=(
             "Draw one figure as PNG, SVG or PDF (by the --out suffix). decomposition: the "
-            "spectrogram beside the kit's templates and the drum activations (V ~ W H). "
-            "templates: the kit's template spectra. losses: the loss per iteration of both "
-            "solvers (MUR and NeNMF) on AUDIO. activations: each drum's activation with its "
-            "threshold, the detected onsets and, with --reference, the true ones. "
+            "matrix the pipeline factorized beside the kit's templates in its rows and the "
+            "drum activations (V ~ W H). templates: the kit's template spectra. losses: the "
+            "loss of both solvers (MUR and NeNMF) on AUDIO, per iteration and per second. "
+            "activations: each drum's activation with its threshold, the detected onsets "
+            "and, with --reference, the true ones. "
             "Needs matplotlib: pip install 'drumnmf[plot]'."
         ),
         epilog=(
@@ -66,14 +58,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "  drumnmf plot losses song.wav --out losses.png\n"
             "  drumnmf plot templates --kit my.kit.json --out kit.png"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     figures = parser.add_subparsers(dest="figure", metavar="FIGURE", required=True)
+    formatter = HelpFormatter
 
     p = figures.add_parser(
         "decomposition",
-        help="spectrogram ~ templates x activations",
-        description="The spectrogram (V), the templates (W) and the drum activations (H).",
+        help="factorized spectrogram ~ templates x activations",
+        description=(
+            "The matrix the pipeline factorized (V: with the default pipeline, log-frequency "
+            "bands of the percussion-enhanced spectrogram, on a log-frequency axis in Hz), the "
+            "kit's templates in the same bands (W) and the drum activations (H). The pipeline "
+            "options are those of 'drumnmf transcribe'."
+        ),
+        epilog=(
+            "example:\n"
+            "  drumnmf plot decomposition song.wav --kit my.kit.json --start 10 --end 20 "
+            "--out fig1.png"
+        ),
+        formatter_class=formatter,
     )
     p.add_argument("audio", metavar="AUDIO", type=Path, help="audio file to transcribe")
     _add_output(p, "AUDIO_STEM.decomposition.png")
@@ -85,16 +89,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "activations",
         help="activations, thresholds and onsets per drum",
         description=(
-            "Each drum's activation with its adaptive threshold, the detected onsets and, "
-            "with --reference, the reference onsets."
+            "Each drum's activation with its adaptive threshold and the detected onsets; with "
+            "--reference, the reference onsets as faint full-height lines, and detections "
+            f"matched to one within {MATCH_WINDOW * 1000:g} ms filled (unmatched hollow)."
         ),
+        epilog=(
+            "example:\n"
+            "  drumnmf plot activations song.wav --reference song.txt --start 0 --end 8 "
+            "--out fig5.svg"
+        ),
+        formatter_class=formatter,
     )
     p.add_argument("audio", metavar="AUDIO", type=Path, help="audio file to transcribe")
     p.add_argument(
         "--reference",
         type=Path,
         metavar="FILE",
-        help="reference onsets (any format 'drumnmf evaluate' reads)",
+        help="reference onsets (any format 'drumnmf evaluate' reads; default: none)",
     )
     _add_output(p, "AUDIO_STEM.activations.png")
     _add_range(p)
@@ -103,18 +114,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = figures.add_parser(
         "losses",
-        help="loss per iteration of MUR and NeNMF",
-        description="Factorize AUDIO with both solvers and plot their loss per iteration.",
+        help="loss of MUR and NeNMF, per iteration and per second",
+        description=(
+            "Transcribe AUDIO twice through the pipeline of 'drumnmf transcribe' (same "
+            "features, kit and options), once with each solver, and plot the loss "
+            "||V - WH||^2 / ||V||^2 of the factorized matrix V: against MUR sweeps, against "
+            "NeNMF outer iterations (each a block of --inner-iterations OGM steps per factor), "
+            "and both against elapsed seconds. --solver is not accepted: both are run."
+        ),
+        epilog="example:\n  drumnmf plot losses song.wav --iterations 50 --out fig4.png",
+        formatter_class=formatter,
     )
     p.add_argument("audio", metavar="AUDIO", type=Path, help="audio file to factorize")
     _add_output(p, "AUDIO_STEM.losses.png")
-    _add_pipeline(p, solver=False)
+    _add_pipeline(p)
     p.set_defaults(func=run)
 
     p = figures.add_parser(
         "templates",
         help="the kit's template spectra",
-        description="The template spectrum of each drum of a kit.",
+        description="The template spectrum of each drum of a kit, one panel per drum.",
+        epilog="example:\n  drumnmf plot templates --kit my.kit.json --out fig2.png",
+        formatter_class=formatter,
     )
     p.add_argument(
         "--kit", type=Path, help="kit file from 'drumnmf calibrate' (default: the built-in kit)"
@@ -135,23 +156,31 @@ def _output_path(args: argparse.Namespace) -> Path:
         out = Path(f"{Path(args.audio).stem}.{args.figure}.png")
     if out.suffix.lower() not in FORMATS:
         raise DrumnmfError(f"--out '{out}' must end in {', '.join(FORMATS)}")
+    if out.is_dir():
+        raise DrumnmfError(f"--out '{out}' is a folder; give an image name such as '{out}/fig.png'")
     folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise DrumnmfError(f"output folder '{folder}' does not exist; create it first")
+    for parent in (folder, *folder.parents):
+        if parent.exists() and not parent.is_dir():
+            raise DrumnmfError(
+                f"cannot write '{out}': '{parent}' is a file, not a folder; choose another --out"
+            )
     return out
 
 
-def _config(args: argparse.Namespace) -> Any:
-    from drumnmf.pipeline import TranscribeConfig, with_options
+def _make_folder(out: Path) -> None:
+    """Create the output folder (as calibrate and transcribe do), once the inputs are checked."""
+    from drumnmf.export import check_writable_dir
 
-    base = TranscribeConfig.paper() if args.preset == "paper" else TranscribeConfig()
-    return with_options(
-        base,
-        solver=getattr(args, "solver", None),
-        harmonic_rank=args.harmonic_rank,
-        max_iter=args.iterations,
-        seed=args.seed,
-    )
+    check_writable_dir(out.parent if str(out.parent) else Path("."))
+
+
+def _stamper(stamps: list[float]) -> Callable[[int, float], None]:
+    """A solver callback recording the time of each iteration's end."""
+
+    def callback(iteration: int, loss: float) -> None:
+        stamps.append(time.perf_counter())
+
+    return callback
 
 
 def run(args: argparse.Namespace) -> int:
@@ -165,53 +194,80 @@ def run(args: argparse.Namespace) -> int:
     out = _output_path(args)
     kit = load_kit(args.kit) if args.kit else default_kit()
     if args.figure == "templates":
-        plots.plot_templates(kit, out)
+        _make_folder(out)
+        plots.plot_templates(kit, out, name=Path(args.kit).name if args.kit else "the built-in kit")
         print(f"wrote {out}")
         sys.stdout.flush()
         return 0
+
+    from dataclasses import replace
+
+    from drumnmf.cli.calibrate import parse_pairs
+    from drumnmf.cli.transcribe import config_from_args
 
     start, end = getattr(args, "start", None), getattr(args, "end", None)
     if start is not None and start < 0:
         raise DrumnmfError(f"--start must be >= 0 seconds, got {start:g}")
     if start is not None and end is not None and end <= start:
         raise DrumnmfError(f"--end ({end:g} s) must be after --start ({start:g} s)")
+    if args.figure == "losses" and args.solver:
+        raise DrumnmfError("'plot losses' runs both solvers; drop --solver")
     if args.drums:
         kit = kit.subset(tuple(d.strip() for d in args.drums.split(",") if d.strip()))
-    config = _config(args)
+    if args.sample_rate or args.n_fft or args.hop:
+        asked = {"sample_rate": args.sample_rate, "n_fft": args.n_fft, "hop_length": args.hop}
+        kit.check_settings(replace(kit.settings, **{k: v for k, v in asked.items() if v}))
+    config = config_from_args(args)
     audio = Path(args.audio)
     if not audio.is_file():
         raise DrumnmfError(f"audio file not found: '{audio}'; check the path")
+    reference = None
+    if getattr(args, "reference", None) is not None:
+        from drumnmf.annotations import load_annotations
+
+        reference = dict(load_annotations(args.reference).onsets)
+    top_k = parse_pairs(args.k, what="--k") or None
+    if top_k and config.picker != "topk":
+        raise DrumnmfError("--k only applies to the top-k picker; add --picker topk")
+    if config.picker == "topk" and top_k is None:
+        if reference is None:
+            raise DrumnmfError("--picker topk needs --k DRUM=N for each drum, or --reference")
+        top_k = {d: len(reference.get(d, ())) for d in kit.names}
+    _make_folder(out)
+
+    from drumnmf.pipeline import transcribe
 
     if args.figure == "losses":
-        from drumnmf.audio import load_audio
-        from drumnmf.factorization import factorize
-        from drumnmf.spectrogram import magnitude_spectrogram
+        import numpy as np
 
-        V = magnitude_spectrogram(
-            load_audio(audio, sample_rate=kit.settings.sample_rate), kit.settings
-        )
-        results = {
-            label: factorize(
-                V,
-                kit.templates,
-                harmonic_rank=config.harmonic_rank,
-                solver=solver,
-                max_iter=config.max_iter,
-                inner_iter=config.inner_iter,
-                seed=config.seed,
+        results, seconds = {}, {}
+        for label, solver in (("MUR", "mur"), ("NeNMF", "nenmf")):
+            stamps: list[float] = []
+            result = transcribe(
+                audio,
+                kit=kit,
+                config=replace(config, solver=solver),
+                top_k=top_k,
+                callback=_stamper(stamps),
             )
-            for label, solver in (("MUR", "mur"), ("NeNMF", "nenmf"))
-        }
-        plots.plot_losses(results, out)
+            fact = result.factorization
+            results[label] = fact
+            if len(stamps) == len(fact.losses):
+                # The last callback is (nearly) the end of the call: count back from it.
+                seconds[label] = fact.seconds - (stamps[-1] - np.asarray(stamps))
+        V = np.asarray(result.factorized, dtype=np.float64)
+        plots.plot_losses(
+            results,
+            out,
+            seconds=seconds,
+            units={
+                "MUR": "MUR sweeps",
+                "NeNMF": f"NeNMF outer iterations ({config.inner_iter} OGM steps per block)",
+            },
+            norm=float(np.vdot(V, V)),
+        )
     else:
-        from drumnmf.pipeline import transcribe
-
-        reference = None
-        if getattr(args, "reference", None) is not None:
-            from drumnmf.annotations import load_annotations
-
-            reference = load_annotations(args.reference).onsets
-        result = transcribe(audio, kit=kit, config=config)
+        result = transcribe(audio, kit=kit, config=config, top_k=top_k)
         if args.figure == "decomposition":
             plots.plot_decomposition(result, out, start=start, end=end)
         else:

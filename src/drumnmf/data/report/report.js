@@ -208,6 +208,8 @@
   const LANE = 54;
   const GRID_ROW = 18;
   const GAP = 10;
+  const GRID_HEAD = 20;
+  const UNMATCHED = "#d00000";
   const layout = { width: 800, plotW: 700, height: 0, specTop: 0, laneTop: 0, gridTop: 0 };
   const view = { start: 0, end: duration };
   let dpr = window.devicePixelRatio || 1;
@@ -218,7 +220,8 @@
     layout.plotW = w - GUTTER - 8;
     layout.specTop = RULER;
     layout.laneTop = RULER + SPEC + (SPEC ? GAP : 0);
-    layout.gridTop = layout.laneTop + nDrums * LANE + GAP + 14;
+    // Room for the grid's "hits" heading on a line of its own above the first drum row.
+    layout.gridTop = layout.laneTop + nDrums * LANE + GAP + GRID_HEAD;
     layout.height = layout.gridTop + nDrums * GRID_ROW + 6;
     dpr = window.devicePixelRatio || 1;
     for (const c of [timeline, overlay]) {
@@ -247,6 +250,16 @@
   }
 
   let marks = []; // hit marks drawn in the last frame: {d, i, x, y, lane}
+  let labels = []; // gutter and heading texts drawn in the last frame: {text, left, top, right, bottom}
+  // Draw a text and remember its box (for the layout tests): align "left" or "right",
+  // baseline "middle" or "alphabetic".
+  function label(ctx, text, x, y) {
+    ctx.fillText(text, x, y);
+    const m = ctx.measureText(text);
+    const w = m.width, asc = m.actualBoundingBoxAscent, desc = m.actualBoundingBoxDescent;
+    const left = ctx.textAlign === "right" ? x - w : ctx.textAlign === "center" ? x - w / 2 : x;
+    labels.push({ text, left, right: left + w, top: y - asc, bottom: y + desc });
+  }
   let lastRenderMs = 0;
   let drawQueued = false;
 
@@ -290,6 +303,7 @@
     ctx.clearRect(0, 0, layout.width, layout.height);
     ctx.font = "12px system-ui, sans-serif";
     marks = [];
+    labels = [];
     drawRuler(ctx);
     if (SPEC) drawSpectrogram(ctx);
     for (let d = 0; d < nDrums; d++) drawLane(ctx, d);
@@ -375,7 +389,7 @@
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
     ctx.font = "bold 12px system-ui, sans-serif";
-    ctx.fillText(drums[d].name, GUTTER - 8, top + h / 2);
+    label(ctx, drums[d].name, GUTTER - 8, top + h / 2);
     ctx.font = "12px system-ui, sans-serif";
     const yOf = (v) => base - (v / 255) * (h - 4);
     const f0 = Math.max(0, Math.floor(view.start / dt) - 1);
@@ -469,12 +483,17 @@
 
   // Drum grid (piano roll): filled marks are detected hits (opacity by strength), hollow
   // black outlines are reference hits, so a matched hit is a filled mark with an outline.
+  // With a reference, a hit matched to none (a false positive, including every hit of a
+  // drum the reference lacks) is underlined in red.
   function drawGrid(ctx) {
     const top = layout.gridTop;
+    // The heading sits in the gutter, right-aligned like the drum names, a line above them.
     ctx.fillStyle = "#333";
-    ctx.textAlign = "left";
+    ctx.textAlign = "right";
     ctx.textBaseline = "alphabetic";
-    ctx.fillText("hits", GUTTER, top - 4);
+    ctx.font = "bold 12px system-ui, sans-serif";
+    label(ctx, "hits", GUTTER - 8, top - 6);
+    ctx.font = "12px system-ui, sans-serif";
     const pxPerSecond = layout.plotW / (view.end - view.start);
     const w = Math.max(2, Math.min(10, 0.04 * pxPerSecond));
     for (let d = 0; d < nDrums; d++) {
@@ -484,13 +503,19 @@
       ctx.fillStyle = drums[d].color;
       ctx.textAlign = "right";
       ctx.textBaseline = "middle";
-      ctx.fillText(drums[d].name, GUTTER - 8, y + GRID_ROW / 2);
-      const times = hits[d].t, s = hits[d].s;
+      label(ctx, drums[d].name, GUTTER - 8, y + GRID_ROW / 2);
+      const times = hits[d].t, s = hits[d].s, m = hits[d].m;
       const i0 = lowerBound(times, view.start), i1 = lowerBound(times, view.end + 1e-9);
       for (let i = i0; i < i1; i++) {
         const x = xOf(times[i]);
         ctx.globalAlpha = 0.35 + 0.65 * s[i] / maxStrength[d];
+        ctx.fillStyle = drums[d].color;
         ctx.fillRect(x - w / 2, y + 3, w, GRID_ROW - 6);
+        if (m && !m[i]) {
+          ctx.globalAlpha = 1;
+          ctx.fillStyle = UNMATCHED;
+          ctx.fillRect(x - w / 2 - 1, y + GRID_ROW - 3, w + 2, 2);
+        }
         marks.push({ d, i, x, y: y + GRID_ROW / 2, lane: "grid" });
       }
       ctx.globalAlpha = 1;
@@ -736,6 +761,10 @@
       const f = Math.min(thresholds[d].length - 1, Math.round(t / dt));
       parts.push(["threshold there", (thresholds[d][f] / 255 * drums[d].scale).toPrecision(3)]);
     }
+    if (hits[d].m) {
+      const ms = Math.round(1000 * DATA.match_window) + " ms";
+      parts.push(["reference", hits[d].m[i] ? "matched (within " + ms + ")" : "unmatched: no reference hit within " + ms]);
+    }
     if (reference && reference[d] && reference[d].length) {
       const r = reference[d], k = lowerBound(r, t);
       let best = Infinity;
@@ -896,8 +925,18 @@
       const r = overlay.getBoundingClientRect();
       return marks
         .filter((m) => drums[m.d].name === name && m.lane === (lane || "grid"))
-        .map((m) => ({ time: hits[m.d].t[m.i], strength: hits[m.d].s[m.i], x: r.left + m.x, y: r.top + m.y }));
+        .map((m) => ({
+          time: hits[m.d].t[m.i],
+          strength: hits[m.d].s[m.i],
+          // true / false against the reference; null without one
+          matched: hits[m.d].m ? !!hits[m.d].m[m.i] : null,
+          x: r.left + m.x,
+          y: r.top + m.y,
+        }));
     },
+    // Boxes of the texts drawn on the timeline (drum names, headings), in canvas pixels.
+    labels: () => labels.map((l) => ({ ...l })),
+    gutter: GUTTER,
     markCount: (name, lane) => window.drumnmfReport.marks(name, lane).length,
     playFrom,
     pause: () => player.pause(),
