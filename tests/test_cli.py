@@ -309,3 +309,16 @@ def test_k_without_topk_and_negative_seed(workdir, tmp_path):
     assert result.returncode == 2 and "add --picker topk" in result.stderr
     result = drumnmf("transcribe", root / "song.wav", "--seed", "-1", "--out-dir", tmp_path)
     assert result.returncode == 2 and "is negative" in result.stderr
+
+
+def test_calibrate_attack_frames(workdir, tmp_path):
+    root, _ = workdir
+    hits = [root / f"{d}.wav" for d in ("kick", "snare", "hihat")]
+    result = drumnmf("calibrate", *hits, "--attack-frames", "2", "--out", tmp_path / "k.json")
+    assert result.returncode == 0, result.stderr
+    kit = json.loads((tmp_path / "k.json").read_text())
+    assert [t["drum"] for t in kit["templates"]] == [
+        d for d in ("kick", "snare", "hihat") for _ in "ad"
+    ]
+    result = drumnmf("calibrate", *hits, "--attack-frames", "-1", "--out", tmp_path / "k.json")
+    assert result.returncode != 0 and "attack_frames must be" in result.stderr

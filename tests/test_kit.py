@@ -182,3 +182,36 @@ def test_kit_json_is_readable(tmp_path):
     data = json.loads((tmp_path / "k.json").read_text())
     assert data["format"] == "drumnmf-kit"
     assert [d["name"] for d in data["drums"]] == ["kick", "snare", "hihat"]
+
+
+@pytest.mark.parametrize("attack_frames", [1, 2, 3])
+def test_attack_and_decay_templates(tmp_path, attack_frames):
+    path = write_wav(tmp_path / "kick.wav", np.concatenate([np.zeros(4410, np.float32), kick()]))
+    kit = calibrate([path], attack_frames=attack_frames)
+    from drumnmf.audio import load_audio
+
+    V = magnitude_spectrogram(load_audio(path), dtype=np.float64)
+    ((a, b),) = detect_hits(V, kit.settings)
+    assert kit.template_drums == (0, 0)
+    assert kit.sources[0].endswith("(attack)") and kit.sources[1].endswith("(decay)")
+    cut = a + attack_frames
+    np.testing.assert_allclose(kit.templates[:, 0], V[:, a:cut].mean(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(kit.templates[:, 1], V[:, cut:b].mean(axis=1), rtol=1e-6)
+    # frame-weighted, the two parts give back the single time-averaged template
+    whole = calibrate([path]).templates[:, 0]
+    mixed = (attack_frames * kit.templates[:, 0] + (b - cut) * kit.templates[:, 1]) / (b - a)
+    np.testing.assert_allclose(mixed, whole, rtol=1e-6, atol=1e-12)
+
+
+def test_attack_frames_with_several_files_and_separate(tmp_path):
+    paths = write_hits(tmp_path)
+    kit = calibrate(paths, attack_frames=2)
+    assert kit.template_drums == (0, 0, 1, 1, 2, 2)
+    kit = calibrate([*paths, f"kick={paths[0]}"], attack_frames=2, separate=True)
+    assert kit.template_drums.count(0) == 4
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True])
+def test_attack_frames_validated(tmp_path, bad):
+    with pytest.raises(DrumnmfError, match="attack_frames must be an integer"):
+        calibrate(write_hits(tmp_path), attack_frames=bad)

@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 
 from drumnmf.errors import DrumnmfError
-from drumnmf.onsets import adaptive_threshold, offset_for, pick_adaptive, pick_top_k
+from drumnmf.onsets import (
+    adaptive_threshold,
+    band_share,
+    gate_onsets,
+    offset_for,
+    pick_adaptive,
+    pick_top_k,
+)
 
 FPS = 44100 / 512
 
@@ -97,3 +104,54 @@ def test_rise_timing_moves_to_steepest_rise():
     np.testing.assert_allclose(found.strengths, [1.5, 1.0])
     with pytest.raises(DrumnmfError, match="unknown onset timing"):
         pick_top_k(row, 2, frame_rate=FPS, timing="late")
+
+
+def test_band_share_is_fraction_explained_in_own_bands():
+    # two drums on disjoint rows; drum 0 explains half of its rows' energy, drum 1 all
+    W = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 2.0]])
+    H = np.array([[1.0, 0.0], [0.0, 1.0]])
+    V = np.array([[2.0, 0.0], [2.0, 0.0], [5.0, 2.0]])
+    share = band_share(V, W, H, (0, 1), 2)
+    np.testing.assert_allclose(share[0], [0.5, 0.0])
+    np.testing.assert_allclose(share[1], [0.0, 1.0])
+
+
+def test_band_share_sums_a_drums_templates_and_handles_silence():
+    W = np.array([[1.0, 0.0], [0.0, 1.0]])
+    H = np.array([[1.0, 0.0], [1.0, 0.0]])
+    V = np.array([[1.0, 0.0], [1.0, 0.0]])
+    share = band_share(V, W, H, (0, 0), 1)
+    np.testing.assert_allclose(share, [[1.0, 0.0]])  # silent frame -> 0, not NaN
+
+
+def test_gate_drops_only_low_share_onsets():
+    row = np.zeros(40)
+    row[[5, 20, 35]] = [1.0, 0.8, 0.9]
+    picked = pick_adaptive(row, frame_rate=86.0, offset=0.1)
+    share = np.zeros(40)
+    share[[6, 37]] = 0.5  # near onsets 5 and 35 (within 1 before .. 3 after)
+    share[20] = 0.1
+    gated = gate_onsets(picked, share, 0.2)
+    np.testing.assert_array_equal(gated.frames, [5, 35])
+    np.testing.assert_array_equal(gated.strengths, [1.0, 0.9])
+    assert gate_onsets(picked, share, 0.0) is picked
+    with pytest.raises(DrumnmfError, match="share minimum must be"):
+        gate_onsets(picked, share, -0.1)
+
+
+def test_band_share_shape_errors():
+    with pytest.raises(DrumnmfError, match="band_share needs"):
+        band_share(np.ones((3, 4)), np.ones((2, 1)), np.ones((1, 4)), (0,), 1)
+
+
+def test_gate_relative_minimum_protects_a_poorly_fitting_drum():
+    row = np.zeros(40)
+    row[[5, 20, 35]] = 1.0
+    picked = pick_adaptive(row, frame_rate=86.0, offset=0.1)
+    share = np.zeros(40)
+    share[[5, 20, 35]] = [0.12, 0.1, 0.04]  # every hit fits poorly
+    assert gate_onsets(picked, share, 0.3).frames.size == 0
+    kept = gate_onsets(picked, share, 0.3, relative=0.5)  # minimum -> 0.5 * ~0.116
+    np.testing.assert_array_equal(kept.frames, [5, 20])
+    with pytest.raises(DrumnmfError, match="relative must be"):
+        gate_onsets(picked, share, 0.3, relative=-1.0)

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -98,6 +100,10 @@ def test_multi_template_activations_are_summed(tmp_path, song):
         ({"harmonic_rank": -1}, "harmonic_rank"),
         ({"max_iter": 0}, "max_iter"),
         ({"min_interval": 0.0}, "min_interval"),
+        ({"min_band_share": -0.1}, "min_band_share"),
+        ({"min_band_share": 1.0}, "min_band_share"),
+        ({"min_band_share": float("nan")}, "min_band_share"),
+        ({"band_share_relative": -1.0}, "band_share_relative"),
     ],
 )
 def test_config_validation(kwargs, match):
@@ -141,3 +147,15 @@ def test_deterministic_for_a_seed(kit, song):
     np.testing.assert_array_equal(a.activations, b.activations)
     for drum in a.drums:
         np.testing.assert_array_equal(a.onsets[drum], b.onsets[drum])
+
+
+def test_paper_has_no_share_gate_and_gate_only_removes(kit, song):
+    _, audio = song
+    assert TranscribeConfig.paper().min_band_share == 0.0
+    assert TranscribeConfig().min_band_share == 0.0  # off by default (docs/ablation.md)
+    base = TranscribeConfig()
+    off = transcribe(audio, kit=kit, sample_rate=SR, config=replace(base, min_band_share=0.0))
+    on = transcribe(audio, kit=kit, sample_rate=SR, config=replace(base, min_band_share=0.9))
+    for drum in kit.names:
+        assert set(np.round(on.onsets[drum], 6)) <= set(np.round(off.onsets[drum], 6))
+    np.testing.assert_array_equal(on.activations, off.activations)

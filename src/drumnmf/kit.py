@@ -381,6 +381,25 @@ def _hit_template(spectrogram: np.ndarray, hits: Sequence[tuple[int, int]]) -> n
     return np.mean([spectrogram[:, a:b].mean(axis=1) for a, b in hits], axis=0)
 
 
+def _split_templates(
+    spectrogram: np.ndarray, hits: Sequence[tuple[int, int]], attack_frames: int
+) -> list[np.ndarray]:
+    """Attack and decay templates of some hits: the mean spectrum of each hit's first
+    ``attack_frames`` frames, and of the rest (left out when every hit is that short or
+    the rest is silent)."""
+    attack = np.mean(
+        [spectrogram[:, a : min(b, a + attack_frames)].mean(axis=1) for a, b in hits], axis=0
+    )
+    tails = [
+        spectrogram[:, a + attack_frames : b].mean(axis=1) for a, b in hits if b > a + attack_frames
+    ]
+    if tails:
+        decay = np.mean(tails, axis=0)
+        if np.any(decay > 0):
+            return [attack, decay]
+    return [attack]
+
+
 def _parse_hit_source(item: Any) -> tuple[str, Any]:
     if isinstance(item, tuple) and len(item) == 2:
         return canonical_drum_name(str(item[0])), item[1]
@@ -400,6 +419,7 @@ def calibrate(
     settings: SpectrogramSettings | None = None,
     notes: Mapping[str, int] | None = None,
     separate: bool = False,
+    attack_frames: int = 0,
 ) -> Kit:
     """Build a kit from recordings of isolated hits.
 
@@ -418,6 +438,10 @@ def calibrate(
     separate : bool
         Keep one template per recording instead of averaging a drum's recordings (a
         multi-template kit: e.g. ``snare=soft.wav`` and ``snare=hard.wav``).
+    attack_frames : int >= 0
+        Split each template in two, both owned by the drum: the mean spectrum of the
+        first ``attack_frames`` frames of the hits (the attack) and of the rest (the
+        decay). 0 keeps one time-averaged template (the paper's rule).
 
     Returns
     -------
@@ -432,7 +456,16 @@ def calibrate(
     settings = settings or SpectrogramSettings()
     if not hits:
         raise DrumnmfError("no calibration hits given; record one file per drum (kick.wav, ...)")
-    per_drum: dict[str, list[tuple[np.ndarray, str]]] = {}
+    if (
+        isinstance(attack_frames, bool)
+        or not isinstance(attack_frames, (int, np.integer))
+        or attack_frames < 0
+    ):
+        raise DrumnmfError(
+            f"attack_frames must be an integer >= 0 (0 = one template, e.g. 2), "
+            f"got {attack_frames!r}"
+        )
+    per_drum: dict[str, list[tuple[list[np.ndarray], str]]] = {}
     for item in hits:
         name, source = _parse_hit_source(item)
         if isinstance(source, tuple):
@@ -447,23 +480,37 @@ def calibrate(
         found = detect_hits(V, settings)
         if not found:
             raise DrumnmfError(f"no hit found in '{label}'; record an audible hit of '{name}'")
-        per_drum.setdefault(name, []).append((_hit_template(V, found), label))
+        if attack_frames:
+            spectra = _split_templates(V, found, int(attack_frames))
+        else:
+            spectra = [_hit_template(V, found)]
+        per_drum.setdefault(name, []).append((spectra, label))
     names = tuple(per_drum)
     midi = tuple(_note_for(n, notes) for n in names)
     columns: list[np.ndarray] = []
     owners: list[int] = []
     sources: list[str] = []
+    parts = ("", " (attack)", " (decay)") if attack_frames else ("",)
+
+    def add(spectra: list[np.ndarray], label: str, i: int) -> None:
+        for k, spectrum in enumerate(spectra):
+            columns.append(spectrum)
+            owners.append(i)
+            sources.append(label + parts[k + 1 if attack_frames else 0])
+
     for i, name in enumerate(names):
         entries = per_drum[name]
         if separate:
-            for spectrum, label in entries:
-                columns.append(spectrum)
-                owners.append(i)
-                sources.append(label)
+            for spectra, label in entries:
+                add(spectra, label, i)
         else:
-            columns.append(np.mean([s for s, _ in entries], axis=0))
-            owners.append(i)
-            sources.append(" + ".join(label for _, label in entries))
+            label = " + ".join(label for _, label in entries)
+            # each part averaged over the recordings that have it
+            merged = [
+                np.mean([s[k] for s, _ in entries if len(s) > k], axis=0)
+                for k in range(max(len(s) for s, _ in entries))
+            ]
+            add(merged, label, i)
     return Kit(
         names=names,
         midi_notes=midi,

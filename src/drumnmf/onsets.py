@@ -18,6 +18,16 @@ frame of the activation's steepest rise between the preceding trough (at most
 ``MAX_RISE_FRAMES`` back) and the peak; ``timing="peak"`` (the paper's) reports the peak
 frame itself. Strengths are always the peak heights.
 
+Band-share gate (cross-talk)
+----------------------------
+A drum that is not playing still gets activation where another drum's sound resembles
+its template, and a threshold relative to the row's maximum picks that cross-talk when the
+row has nothing else. :func:`band_share` measures, frame by frame, how much of the
+spectrogram's energy *in a drum's own bands* (rows weighted by its template) the drum's
+templates explain; :func:`gate_onsets` drops onsets whose share stays below a minimum
+within a few frames of the onset. A real hit explains most of its bands; cross-talk
+explains a small part of a louder sound.
+
 Top-k (oracle protocol, for evaluation)
 ---------------------------------------
 The ``k`` highest local maxima, ``k`` usually being the true number of hits.
@@ -39,6 +49,8 @@ __all__ = [
     "DRUM_OFFSETS",
     "Onsets",
     "adaptive_threshold",
+    "band_share",
+    "gate_onsets",
     "offset_for",
     "pick_adaptive",
     "pick_top_k",
@@ -54,6 +66,7 @@ DRUM_OFFSETS: dict[str, float] = {
 DEFAULT_OFFSET = 0.1
 MAX_RISE_FRAMES = 6  # 70 ms at the default hop
 TIMINGS = ("rise", "peak")
+GATE_FRAMES = (1, 3)  # the share gate looks this many frames before / after an onset
 
 
 @dataclass(frozen=True, eq=False)
@@ -241,3 +254,104 @@ def pick_top_k(
 def top_k_counts(reference: Mapping[str, np.ndarray]) -> dict[str, int]:
     """``k`` per drum for the oracle protocol: the number of reference onsets."""
     return {drum: int(np.size(times)) for drum, times in reference.items()}
+
+
+def band_share(
+    spectrogram: np.ndarray,
+    templates: np.ndarray,
+    activations: np.ndarray,
+    owners: np.ndarray | tuple[int, ...],
+    n_drums: int,
+) -> np.ndarray:
+    """Fraction of each drum's band energy its templates explain, per frame.
+
+    For drum ``d`` with templates ``W_d`` and activations ``H_d``, the band weights are
+    ``w = sum(W_d, axis=1) / max(...)`` and the share is
+    ``w @ (W_d @ H_d) / (w @ V)``.
+
+    Parameters
+    ----------
+    spectrogram : np.ndarray [shape=(n_rows, n_frames)], >= 0
+        The matrix that was factorized (``V``).
+    templates : np.ndarray [shape=(n_rows, n_templates)], >= 0
+        The fixed templates in the same rows (``W_D``).
+    activations : np.ndarray [shape=(n_templates, n_frames)], >= 0
+        Their activations (``H_D``), one row per template.
+    owners : sequence of int [shape=(n_templates,)]
+        Drum index of each template (:attr:`drumnmf.kit.Kit.template_drums`).
+    n_drums : int > 0
+
+    Returns
+    -------
+    np.ndarray [shape=(n_drums, n_frames)]
+        Shares, >= 0 (0 where the drum's bands are silent; may exceed 1 where the model
+        over-explains).
+    """
+    V = np.asarray(spectrogram, dtype=np.float64)
+    W = np.asarray(templates, dtype=np.float64)
+    H = np.asarray(activations, dtype=np.float64)
+    owners = np.asarray(owners)
+    if W.shape[0] != V.shape[0] or H.shape != (W.shape[1], V.shape[1]) or owners.size != W.shape[1]:
+        raise DrumnmfError(
+            f"band_share needs V (rows x frames), W (rows x templates), H (templates x "
+            f"frames) and one owner per template; got {V.shape}, {W.shape}, {H.shape}, "
+            f"{owners.size} owners"
+        )
+    out = np.zeros((n_drums, V.shape[1]))
+    for d in range(n_drums):
+        mine = owners == d
+        if not np.any(mine):
+            continue
+        weights = W[:, mine].sum(axis=1)
+        top = float(weights.max())
+        if top <= 0:
+            continue
+        weights /= top
+        total = weights @ V
+        explained = weights @ (W[:, mine] @ H[mine])
+        out[d] = np.divide(explained, total, out=np.zeros_like(total), where=total > 0)
+    return out
+
+
+def gate_onsets(
+    onsets: Onsets, share: np.ndarray, minimum: float, *, relative: float = 0.0
+) -> Onsets:
+    """Drop onsets whose band share stays below ``minimum`` near the onset.
+
+    With ``relative > 0`` the minimum is lowered, for this row, to ``relative`` times the
+    90th percentile of the onsets' shares: a drum whose template fits its real hits
+    poorly (all of its shares low, e.g. an uncalibrated kit) keeps its hits.
+
+    Parameters
+    ----------
+    onsets : Onsets
+        Onsets of one drum (frames as reported).
+    share : np.ndarray [shape=(n_frames,)]
+        The drum's row of :func:`band_share`.
+    minimum : float >= 0
+        Smallest share kept; 0 keeps everything.
+    relative : float >= 0
+        Cap of the minimum relative to the row's high shares (0 = no cap).
+
+    Returns
+    -------
+    Onsets
+        The kept onsets (same threshold curve).
+    """
+    if not np.isfinite(minimum) or minimum < 0:
+        raise DrumnmfError(f"the share minimum must be a number >= 0 (e.g. 0.2), got {minimum!r}")
+    if minimum == 0 or onsets.frames.size == 0:
+        return onsets
+    row = np.asarray(share, dtype=np.float64)
+    before, after = GATE_FRAMES
+    if not np.isfinite(relative) or relative < 0:
+        raise DrumnmfError(f"relative must be a number >= 0 (e.g. 0.5), got {relative!r}")
+    near = np.array(
+        [row[max(0, f - before) : f + after + 1].max(initial=0.0) for f in onsets.frames]
+    )
+    if relative > 0:
+        minimum = min(minimum, relative * float(np.percentile(near, 90)))
+    keep = near >= minimum
+    return Onsets(
+        frames=onsets.frames[keep], strengths=onsets.strengths[keep], threshold=onsets.threshold
+    )

@@ -67,6 +67,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="keep one template per file instead of averaging a drum's files",
     )
     parser.add_argument(
+        "--attack-frames",
+        type=int,
+        default=0,
+        metavar="N",
+        help="cut two templates per hit: its first N frames (attack) and the rest (decay); "
+        "0 = one time-averaged template (default)",
+    )
+    parser.add_argument(
         "--annotations",
         metavar="FILE",
         help="'time label' onsets of the single recording HIT: calibrate from its isolated hits",
@@ -93,7 +101,13 @@ def run(args: argparse.Namespace) -> int:
         onsets = load_annotations(args.annotations).onsets
         kit = calibrate_from_annotations(args.hits[0], onsets, settings=settings, notes=notes)
     else:
-        kit = calibrate(args.hits, settings=settings, notes=notes, separate=args.separate)
+        kit = calibrate(
+            args.hits,
+            settings=settings,
+            notes=notes,
+            separate=args.separate,
+            attack_frames=args.attack_frames,
+        )
     save_kit(kit, args.out)
     drums = ", ".join(f"{n} ({m})" for n, m in zip(kit.names, kit.midi_notes, strict=True))
     print(f"wrote {args.out}: {kit.templates.shape[1]} templates for {drums}")

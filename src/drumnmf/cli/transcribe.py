@@ -63,6 +63,20 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
         help="frequency median of the percussive-enhancement mask, rows (default 7)",
     )
     group.add_argument(
+        "--min-band-share",
+        type=float,
+        metavar="X",
+        help="drop onsets whose drum explains less than this fraction of the energy in its "
+        "own bands, as cross-talk (default 0 = off; 0.3 suits rendered kits)",
+    )
+    group.add_argument(
+        "--band-share-relative",
+        type=float,
+        metavar="X",
+        help="lower that minimum per drum to X times the 90th percentile of its onsets' "
+        "shares (default 0.5; 0 = fixed minimum)",
+    )
+    group.add_argument(
         "--sample-rate", type=int, help="expected analysis rate, Hz (must match the kit's)"
     )
     group.add_argument("--n-fft", type=int, help="expected STFT window (must match the kit's)")
@@ -97,6 +111,8 @@ def config_from_args(args: argparse.Namespace) -> Any:
         fmax=getattr(args, "fmax", None),
         percussive_frames=getattr(args, "percussive_frames", None),
         percussive_bands=getattr(args, "percussive_bands", None),
+        min_band_share=getattr(args, "min_band_share", None),
+        band_share_relative=getattr(args, "band_share_relative", None),
     )
 
 
