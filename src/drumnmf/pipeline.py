@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .audio import load_audio, prepare_samples
 from .errors import DrumnmfError
@@ -392,16 +393,19 @@ def transcribe(
     seconds["features"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    result = factorize(
-        V if features is None else features,
-        templates,
-        harmonic_rank=config.harmonic_rank,
-        solver=config.solver,
-        max_iter=config.max_iter,
-        inner_iter=config.inner_iter,
-        seed=config.seed,
-        callback=callback,
-    )
+    # One BLAS thread: the products here are small (rank ~10), and a second BLAS thread
+    # only adds synchronisation, which on a busy machine costs 10-60x (docs/benchmarks.md).
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = factorize(
+            V if features is None else features,
+            templates,
+            harmonic_rank=config.harmonic_rank,
+            solver=config.solver,
+            max_iter=config.max_iter,
+            inner_iter=config.inner_iter,
+            seed=config.seed,
+            callback=callback,
+        )
     seconds["factorize"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
