@@ -71,6 +71,7 @@ import numpy as np
 
 from .audio import prepare_samples
 from .errors import DrumnmfError
+from .kit import DRUM_NOTES
 
 if TYPE_CHECKING:
     from .kit import Kit
@@ -170,26 +171,9 @@ SOUND_FALLBACKS: dict[str, tuple[str, ...]] = {
     "china": ("crash",),
 }
 
-# General MIDI percussion note of each sound, for SoundFont kits.
-SF2_NOTES: dict[str, int] = {
-    "kick": 36,
-    "side_stick": 37,
-    "snare": 38,
-    "clap": 39,
-    "floor_tom": 43,
-    "hihat": 42,
-    "pedal_hihat": 44,
-    "mid_tom": 47,
-    "open_hihat": 46,
-    "high_tom": 50,
-    "crash": 49,
-    "ride": 51,
-    "china": 52,
-    "ride_bell": 53,
-    "tambourine": 54,
-    "splash": 55,
-    "cowbell": 56,
-}
+# General MIDI percussion note of each sound, for SoundFont kits (GM has no rimshot note:
+# a rimshot falls back to the snare).
+SF2_NOTES: dict[str, int] = {s: DRUM_NOTES[s] for s in SOUNDS if s in DRUM_NOTES and s != "rimshot"}
 
 # Hi-hat sounds that stop a ringing open hi-hat (the hats close).
 _HAT_CLOSERS = frozenset({"hihat", "pedal_hihat"})
