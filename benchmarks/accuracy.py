@@ -1,10 +1,10 @@
 """Accuracy and speed of named pipeline configurations on the development corpus.
 
 Micro F over kick / snare / hi-hat at 50 ms (``reduce_classes(..., 3)``, onsets of one
-class closer than ``min_interval`` merged), per corpus condition, with the seconds per
-transcription (from an array: STFT, features, factorization, onsets). Every configuration
-is timed in the same worker processes, item by item, so read the time *ratio* to the
-first configuration, not the absolute time.
+class closer than ``min_interval`` merged; ``--classes 5`` adds tom and cymbal), per
+corpus condition, with the seconds per transcription (from an array: STFT, features,
+factorization, onsets). Every configuration is timed in the same worker processes, item
+by item, so read the time *ratio* to the first configuration, not the absolute time.
 
 Conditions: ``<split> drums`` / ``acc0db`` / ``acc-6db`` use each Groove kit's calibration
 hits (``corpus/kits/<kit>/hits``, calibrated as the configuration's kit options say);
@@ -37,6 +37,7 @@ import numpy as np
 from drumnmf.pipeline import TranscribeConfig
 
 DRUMS = ("kick", "snare", "hihat")
+DRUMS5 = ("kick", "snare", "hihat", "tom", "cymbal")
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,15 @@ for _n in (20, 40):
     VARIANTS[f"default, iter {_n}, oracle"] = Variant(
         replace(D, max_iter=_n, picker="topk"), oracle=True
     )
+VARIANTS["round 2 default"] = Variant(replace(D, crosstalk_ratio=0.0))
+VARIANTS["round 2 default, oracle"] = Variant(
+    replace(D, crosstalk_ratio=0.0, picker="topk"), oracle=True
+)
+for _r in (0.35, 0.5, 0.7, 1.0):
+    for _c in (0.0, 0.3, 0.5, 0.7):
+        VARIANTS[f"default, crosstalk {_r} sim {_c}"] = Variant(
+            replace(D, crosstalk_ratio=_r, crosstalk_similarity=_c)
+        )
 
 
 def _kit_for(item, variant: Variant, default: bool, cache: dict):
@@ -107,23 +117,24 @@ def _work(job):
     from drumnmf.evaluation import score_onsets
     from drumnmf.pipeline import transcribe
 
-    condition, item, names = job
+    condition, item, names, classes = job
+    drums = DRUMS5 if classes == 5 else DRUMS
     default = condition.endswith("default kit")
     samples = load_audio(item.audio)
-    reference = reduce_classes(load_annotations(item.reference), 3).onsets
+    reference = reduce_classes(load_annotations(item.reference), classes).onsets
     out = {}
     for name in names:
         variant = VARIANTS[name]
         kit = _kit_for(item, variant, default, _CACHE)
         top_k = None
         if variant.oracle:
-            counts = {d: int(np.size(reference.get(d, ()))) for d in DRUMS}
+            counts = {d: int(np.size(reference.get(d, ()))) for d in drums}
             top_k = {d: counts.get(d, 0) for d in kit.names}
         started = time.perf_counter()
         result = transcribe(samples, sample_rate=44100, kit=kit, config=variant.config, top_k=top_k)
         seconds = time.perf_counter() - started
-        estimate = reduce_classes(result.onsets, 3, merge_window=variant.config.min_interval)
-        scores = score_onsets(reference, estimate, drums=DRUMS)
+        estimate = reduce_classes(result.onsets, classes, merge_window=variant.config.min_interval)
+        scores = score_onsets(reference, estimate, drums=drums)
         out[name] = ({d: (s.tp, s.fp, s.fn) for d, s in scores.items()}, seconds)
     return condition, out
 
@@ -137,10 +148,10 @@ def _init() -> None:
         pass
 
 
-def jobs(manifest, split: str, names: list[str], step: int, default_kit: bool):
+def jobs(manifest, split: str, names: list[str], step: int, default_kit: bool, classes: int = 3):
     out = []
     if split == "mdb":
-        return [(item.subset, item, names) for item in manifest.select("mdb")]
+        return [(item.subset, item, names, classes) for item in manifest.select("mdb")]
     chosen = sorted(manifest.select(f"groove/{split}/"), key=lambda i: i.id)
     by_subset: dict[str, list] = {}
     for item in chosen:
@@ -148,9 +159,9 @@ def jobs(manifest, split: str, names: list[str], step: int, default_kit: bool):
     for items in by_subset.values():
         for item in items[::step]:
             condition = item.subset.split("/")[-1]
-            out.append((f"{split} {condition}", item, names))
+            out.append((f"{split} {condition}", item, names, classes))
             if condition == "drums" and default_kit:
-                out.append((f"{split} drums, default kit", item, names))
+                out.append((f"{split} drums, default kit", item, names, classes))
     return out
 
 
@@ -162,6 +173,9 @@ def main(argv=None) -> int:
     parser.add_argument("--step", type=int, default=1, help="every STEP-th item per subset")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (2)")
     parser.add_argument("--no-default-kit", action="store_true", help="skip the default kit")
+    parser.add_argument(
+        "--classes", type=int, default=3, choices=(3, 5), help="3 (k/s/h) or 5 (+ tom, cymbal)"
+    )
     parser.add_argument("--json", type=Path, help="write the raw counts here")
     parser.add_argument("--list", action="store_true", help="list the variants and exit")
     args = parser.parse_args(argv)
@@ -180,7 +194,7 @@ def main(argv=None) -> int:
     from drumnmf.corpus import load_manifest
 
     manifest = load_manifest(args.manifest)
-    todo = jobs(manifest, args.split, names, args.step, not args.no_default_kit)
+    todo = jobs(manifest, args.split, names, args.step, not args.no_default_kit, args.classes)
     counts: dict = {}
     seconds: dict = {}
     with Pool(args.jobs, initializer=_init) as pool:
@@ -198,7 +212,10 @@ def main(argv=None) -> int:
                     for i in range(3):
                         a[i] += v[i]
     kernels = sorted({str(i.get("architecture")) for i in threadpool_info()})
-    print(f"# split {args.split}, step {args.step}, {len(todo)} jobs, BLAS kernel {kernels}")
+    print(
+        f"# split {args.split}, step {args.step}, {args.classes} classes, {len(todo)} jobs, "
+        f"BLAS kernel {kernels}"
+    )
     base = None
     for name in names:
         total = sum(v[0] for v in seconds[name].values()) / sum(
@@ -212,7 +229,8 @@ def main(argv=None) -> int:
                 f"{2 * v[0] / max(1, 2 * v[0] + v[1] + v[2]):.3f}"
                 for v in counts[name][condition].values()
             )
-            print(f"{name:30s} {condition:28s} micro {f:.3f}  (k/s/h {per})")
+            label = "k/s/h" if args.classes == 3 else "k/s/h/t/c"
+            print(f"{name:30s} {condition:28s} micro {f:.3f}  ({label} {per})")
         print(f"{name:30s} {'s / item':28s} {total:.3f}  ({total / base:.2f}x the first)")
     if args.json:
         args.json.write_text(json.dumps({"counts": counts, "seconds": seconds}, indent=1))

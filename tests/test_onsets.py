@@ -3,12 +3,15 @@ import pytest
 
 from drumnmf.errors import DrumnmfError
 from drumnmf.onsets import (
+    Onsets,
     adaptive_threshold,
     band_share,
+    explained_energy,
     gate_onsets,
     offset_for,
     pick_adaptive,
     pick_top_k,
+    suppress_crosstalk,
 )
 
 FPS = 44100 / 512
@@ -155,3 +158,53 @@ def test_gate_relative_minimum_protects_a_poorly_fitting_drum():
     np.testing.assert_array_equal(kept.frames, [5, 20])
     with pytest.raises(DrumnmfError, match="relative must be"):
         gate_onsets(picked, share, 0.3, relative=-1.0)
+
+
+def _onsets(*frames):
+    f = np.asarray(frames, dtype=np.int64)
+    return Onsets(frames=f, strengths=np.ones(f.size))
+
+
+def test_explained_energy_sums_a_drums_templates():
+    W = np.array([[1.0, 0.0, 2.0], [1.0, 1.0, 0.0]])
+    H = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    energy, profiles = explained_energy(W, H, (0, 0, 1), 3)
+    np.testing.assert_allclose(energy, [[2.0, 2.0], [2.0, 2.0], [0.0, 0.0]])
+    np.testing.assert_allclose(np.linalg.norm(profiles[:2], axis=1), 1.0)
+    np.testing.assert_array_equal(profiles[2], 0.0)
+
+
+def test_crosstalk_drops_weak_coinciding_onset_of_a_similar_drum_only():
+    n = 50
+    energy = np.zeros((3, n))
+    energy[0, [10, 30]] = 10.0  # snare, strong
+    energy[1, [11, 30]] = [1.0, 8.0]  # tom: cross-talk at 11, a real hit at 30
+    energy[2, 10] = 0.1  # kick: weak but spectrally different from the snare
+    profiles = np.array([[1.0, 0.0], [0.8, 0.1], [0.0, 1.0]])
+    profiles /= np.linalg.norm(profiles, axis=1, keepdims=True)
+    picked = [_onsets(10, 30), _onsets(11, 30), _onsets(10)]
+    out = suppress_crosstalk(picked, energy, profiles, ratio=0.5, similarity=0.5)
+    np.testing.assert_array_equal(out[0].frames, [10, 30])
+    np.testing.assert_array_equal(out[1].frames, [30])
+    np.testing.assert_array_equal(out[2].frames, [10])
+    # far apart in time: no competition
+    far = suppress_crosstalk(
+        [_onsets(10), _onsets(20), _onsets()], energy, profiles, ratio=0.5, similarity=0.5
+    )
+    np.testing.assert_array_equal(far[1].frames, [20])
+    same = suppress_crosstalk(picked, energy, profiles, ratio=0.0)
+    assert all(a is b for a, b in zip(same, picked, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"ratio": -1.0}, "cross-talk ratio"),
+        ({"ratio": 0.5, "similarity": 2.0}, "similarity"),
+    ],
+)
+def test_crosstalk_errors(kwargs, match):
+    with pytest.raises(DrumnmfError, match=match):
+        suppress_crosstalk([_onsets(1)], np.ones((1, 5)), np.ones((1, 2)), **kwargs)
+    with pytest.raises(DrumnmfError, match="one Onsets"):
+        suppress_crosstalk([_onsets(1)], np.ones((2, 5)), np.ones((2, 2)), ratio=0.5)

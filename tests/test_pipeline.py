@@ -104,6 +104,9 @@ def test_multi_template_activations_are_summed(tmp_path, song):
         ({"min_band_share": 1.0}, "min_band_share"),
         ({"min_band_share": float("nan")}, "min_band_share"),
         ({"band_share_relative": -1.0}, "band_share_relative"),
+        ({"crosstalk_ratio": -0.5}, "crosstalk_ratio"),
+        ({"crosstalk_ratio": float("inf")}, "crosstalk_ratio"),
+        ({"crosstalk_similarity": 1.5}, "crosstalk_similarity"),
     ],
 )
 def test_config_validation(kwargs, match):
@@ -159,3 +162,30 @@ def test_paper_has_no_share_gate_and_gate_only_removes(kit, song):
     for drum in kit.names:
         assert set(np.round(on.onsets[drum], 6)) <= set(np.round(off.onsets[drum], 6))
     np.testing.assert_array_equal(on.activations, off.activations)
+
+
+def test_paper_has_no_crosstalk_gate_and_gate_only_removes(kit, song):
+    _, audio = song
+    assert TranscribeConfig.paper().crosstalk_ratio == 0.0
+    assert TranscribeConfig().crosstalk_ratio == 0.5  # on by default (docs/ablation.md)
+    base = TranscribeConfig()
+    off = transcribe(audio, kit=kit, sample_rate=SR, config=replace(base, crosstalk_ratio=0.0))
+    on = transcribe(audio, kit=kit, sample_rate=SR, config=replace(base, crosstalk_ratio=1.0))
+    for drum in kit.names:
+        assert set(np.round(on.onsets[drum], 6)) <= set(np.round(off.onsets[drum], 6))
+    np.testing.assert_array_equal(on.activations, off.activations)
+
+
+def test_crosstalk_flags_reach_the_config():
+    import argparse
+
+    from drumnmf.cli.transcribe import add_pipeline_arguments, config_from_args
+
+    parser = argparse.ArgumentParser()
+    add_pipeline_arguments(parser)
+    config = config_from_args(
+        parser.parse_args(["--crosstalk-ratio", "0", "--crosstalk-similarity", "0.7"])
+    )
+    assert (config.crosstalk_ratio, config.crosstalk_similarity) == (0.0, 0.7)
+    paper = config_from_args(parser.parse_args(["--preset", "paper"]))
+    assert paper == TranscribeConfig.paper()

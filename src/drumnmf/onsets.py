@@ -28,6 +28,16 @@ templates explain; :func:`gate_onsets` drops onsets whose share stays below a mi
 within a few frames of the onset. A real hit explains most of its bands; cross-talk
 explains a small part of a louder sound.
 
+Coincidence gate (cross-talk between similar drums)
+----------------------------------------------------
+:func:`suppress_crosstalk` compares the onsets of drums whose templates overlap
+(cosine similarity of their band profiles at least ``similarity``): an onset of drum ``d``
+that coincides (within ``COINCIDE_FRAMES``) with an onset of a similar drum ``o`` is dropped
+when ``o`` explains much more of the frame, i.e. ``E_d < ratio * E_o`` with ``E`` the
+factorized energy a drum's templates reconstruct (``sum(W_d @ H_d)`` over the rows, its
+maximum from a frame before to three after the onset). A crash that fires on every hi-hat
+and snare hit loses to them; a real crash, louder than the hi-hat it lands on, stays.
+
 Top-k (oracle protocol, for evaluation)
 ---------------------------------------
 The ``k`` highest local maxima, ``k`` usually being the true number of hits.
@@ -50,10 +60,12 @@ __all__ = [
     "Onsets",
     "adaptive_threshold",
     "band_share",
+    "explained_energy",
     "gate_onsets",
     "offset_for",
     "pick_adaptive",
     "pick_top_k",
+    "suppress_crosstalk",
 ]
 
 DRUM_OFFSETS: dict[str, float] = {
@@ -67,6 +79,7 @@ DEFAULT_OFFSET = 0.1
 MAX_RISE_FRAMES = 6  # 70 ms at the default hop
 TIMINGS = ("rise", "peak")
 GATE_FRAMES = (1, 3)  # the share gate looks this many frames before / after an onset
+COINCIDE_FRAMES = 2  # onsets of two drums this close (23 ms at the default hop) coincide
 
 
 @dataclass(frozen=True, eq=False)
@@ -355,3 +368,119 @@ def gate_onsets(
     return Onsets(
         frames=onsets.frames[keep], strengths=onsets.strengths[keep], threshold=onsets.threshold
     )
+
+
+def explained_energy(
+    templates: np.ndarray,
+    activations: np.ndarray,
+    owners: np.ndarray | tuple[int, ...],
+    n_drums: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Energy each drum reconstructs per frame, and each drum's band profile.
+
+    Parameters
+    ----------
+    templates : np.ndarray [shape=(n_rows, n_templates)], >= 0
+        The fixed templates in the factorized rows (``W_D``).
+    activations : np.ndarray [shape=(n_templates, n_frames)], >= 0
+        Their activations (``H_D``).
+    owners : sequence of int [shape=(n_templates,)]
+        Drum index of each template.
+    n_drums : int > 0
+
+    Returns
+    -------
+    energy : np.ndarray [shape=(n_drums, n_frames)]
+        ``sum over rows of W_d @ H_d``.
+    profiles : np.ndarray [shape=(n_drums, n_rows)]
+        ``sum(W_d, axis=1)``, unit Euclidean norm (zero for a drum without templates).
+    """
+    W = np.asarray(templates, dtype=np.float64)
+    H = np.asarray(activations, dtype=np.float64)
+    owners = np.asarray(owners)
+    if H.shape[0] != W.shape[1] or owners.size != W.shape[1]:
+        raise DrumnmfError(
+            f"need W (rows x templates), H (templates x frames) and one owner per template; "
+            f"got {W.shape}, {H.shape}, {owners.size} owners"
+        )
+    energy = np.zeros((n_drums, H.shape[1]))
+    profiles = np.zeros((n_drums, W.shape[0]))
+    for d in range(n_drums):
+        mine = owners == d
+        if not np.any(mine):
+            continue
+        energy[d] = W[:, mine].sum(axis=0) @ H[mine]
+        profile = W[:, mine].sum(axis=1)
+        norm = float(np.linalg.norm(profile))
+        profiles[d] = profile / norm if norm > 0 else profile
+    return energy, profiles
+
+
+def suppress_crosstalk(
+    picked: list[Onsets],
+    energy: np.ndarray,
+    profiles: np.ndarray,
+    *,
+    ratio: float,
+    similarity: float = 0.5,
+) -> list[Onsets]:
+    """Drop onsets that coincide with a much stronger onset of a similar drum.
+
+    Parameters
+    ----------
+    picked : list of Onsets
+        One per drum, in the order of ``energy``'s rows (frames as reported).
+    energy, profiles : np.ndarray
+        From :func:`explained_energy`.
+    ratio : float >= 0
+        An onset of drum ``d`` is dropped when a similar drum with a coinciding onset
+        reconstructs more than ``E_d / ratio`` near it (0.5: more than twice ``E_d``);
+        0 keeps everything.
+    similarity : float in [0, 1]
+        Smallest cosine similarity of two drums' band profiles for them to compete (0.5).
+
+    Returns
+    -------
+    list of Onsets
+        The kept onsets (same threshold curves). Every drum is judged against the
+        *unfiltered* onsets of the others.
+    """
+    if not np.isfinite(ratio) or ratio < 0:
+        raise DrumnmfError(f"the cross-talk ratio must be a number >= 0 (e.g. 0.5), got {ratio!r}")
+    if not (np.isfinite(similarity) and 0 <= similarity <= 1):
+        raise DrumnmfError(f"similarity must be in [0, 1] (e.g. 0.5), got {similarity!r}")
+    E = np.asarray(energy, dtype=np.float64)
+    P = np.asarray(profiles, dtype=np.float64)
+    if len(picked) != E.shape[0] or P.shape[0] != E.shape[0]:
+        raise DrumnmfError(
+            f"need one Onsets, energy row and profile per drum; got {len(picked)}, "
+            f"{E.shape[0]}, {P.shape[0]}"
+        )
+    if ratio == 0:
+        return list(picked)
+    cosine = P @ P.T
+    before, after = GATE_FRAMES
+    out = []
+    for d, onsets in enumerate(picked):
+        rivals = [o for o in range(len(picked)) if o != d and cosine[d, o] >= similarity]
+        keep = np.ones(onsets.frames.size, dtype=bool)
+        for k, f in enumerate(onsets.frames):
+            lo, hi = max(0, int(f) - before), int(f) + after + 1
+            mine = E[d, lo:hi].max(initial=0.0)
+            for o in rivals:
+                frames = picked[o].frames
+                if (
+                    frames.size
+                    and np.min(np.abs(frames - f)) <= COINCIDE_FRAMES
+                    and ratio * E[o, lo:hi].max(initial=0.0) > mine
+                ):
+                    keep[k] = False
+                    break
+        out.append(
+            Onsets(
+                frames=onsets.frames[keep],
+                strengths=onsets.strengths[keep],
+                threshold=onsets.threshold,
+            )
+        )
+    return out

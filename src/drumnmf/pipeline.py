@@ -9,9 +9,10 @@ The default differs from the paper in five measured ways (``docs/ablation.md``):
 spectrogram and the templates go through a log-frequency filterbank (12 bands per octave,
 about 100 rows instead of 1025), the spectrogram is percussion-enhanced by a soft
 median-filtering HPSS mask (:mod:`drumnmf.features`), the harmonic rank is 5, onsets are
-reported at the activation's steepest rise, and onsets whose drum explains too little of
-the energy in its own bands are dropped as cross-talk
-(:func:`drumnmf.onsets.gate_onsets`).
+reported at the activation's steepest rise, and an onset coinciding with a much stronger
+onset of a spectrally similar drum is dropped as cross-talk
+(:func:`drumnmf.onsets.suppress_crosstalk`). A second cross-talk gate, on the share of a
+drum's own bands it explains (:func:`drumnmf.onsets.gate_onsets`), is available but off.
 """
 
 from __future__ import annotations
@@ -33,11 +34,14 @@ from .features import log_filterbank, percussive_spectrogram
 from .kit import Kit, canonical_drum_name, default_kit
 from .onsets import (
     TIMINGS,
+    Onsets,
     band_share,
+    explained_energy,
     gate_onsets,
     offset_for,
     pick_adaptive,
     pick_top_k,
+    suppress_crosstalk,
 )
 from .spectrogram import SpectrogramSettings, frames_to_seconds, magnitude_spectrogram
 
@@ -108,6 +112,14 @@ class TranscribeConfig:
         Lowers that minimum, per drum and recording, to this fraction of the 90th
         percentile of the drum's onset shares, so a drum whose template fits its own hits
         poorly (an uncalibrated kit) is not silenced; 0 = a fixed minimum. 0.5 by default.
+    crosstalk_ratio : float >= 0
+        Coincidence gate of the adaptive picker (:func:`drumnmf.onsets.suppress_crosstalk`):
+        an onset is dropped when a similar drum has an onset within 2 frames and its
+        templates reconstruct more than ``1 / crosstalk_ratio`` times as much energy
+        there; 0 disables it (the paper). 0.5 by default (docs/ablation.md, round 3).
+    crosstalk_similarity : float in [0, 1]
+        Smallest cosine similarity of two drums' template band profiles for them to
+        compete in that gate (0.5).
     """
 
     solver: str = "nenmf"
@@ -127,6 +139,8 @@ class TranscribeConfig:
     percussive_bands: int = 7
     min_band_share: float = 0.0
     band_share_relative: float = 0.5
+    crosstalk_ratio: float = 0.5
+    crosstalk_similarity: float = 0.5
 
     def __post_init__(self) -> None:
         if self.solver not in SOLVERS:
@@ -166,6 +180,16 @@ class TranscribeConfig:
                 "band_share_relative must be a number >= 0 (0 = off, e.g. 0.5), got "
                 f"{self.band_share_relative!r}"
             )
+        if not (np.isfinite(self.crosstalk_ratio) and self.crosstalk_ratio >= 0):
+            raise DrumnmfError(
+                "crosstalk_ratio must be a number >= 0 (0 = off, e.g. 0.5), got "
+                f"{self.crosstalk_ratio!r}"
+            )
+        if not (np.isfinite(self.crosstalk_similarity) and 0 <= self.crosstalk_similarity <= 1):
+            raise DrumnmfError(
+                "crosstalk_similarity must be in [0, 1] (e.g. 0.5), got "
+                f"{self.crosstalk_similarity!r}"
+            )
         if not (np.isfinite(self.fmin) and np.isfinite(self.fmax) and 0 < self.fmin < self.fmax):
             raise DrumnmfError(
                 f"need 0 < fmin < fmax in Hz (e.g. 30 and 16000), got fmin={self.fmin!r}, "
@@ -184,6 +208,7 @@ class TranscribeConfig:
             bands_per_octave=0,
             percussive_frames=0,
             min_band_share=0.0,
+            crosstalk_ratio=0.0,
         )
 
     def offset(self, drum: str) -> float:
@@ -417,6 +442,7 @@ def transcribe(
     strengths: dict[str, np.ndarray] = {}
     thresholds = None if config.picker == "topk" else np.zeros_like(activations)
     share = None
+    picks: list[Onsets] = []
     if config.picker == "adaptive" and config.min_band_share > 0:
         share = band_share(
             V if features is None else features,
@@ -453,6 +479,19 @@ def transcribe(
                     config.min_band_share,
                     relative=config.band_share_relative,
                 )
+        picks.append(picked)
+    if config.picker == "adaptive" and config.crosstalk_ratio > 0:
+        energy, profiles = explained_energy(
+            result.templates, result.drum_activations, owners, kit.n_drums
+        )
+        picks = suppress_crosstalk(
+            picks,
+            energy,
+            profiles,
+            ratio=config.crosstalk_ratio,
+            similarity=config.crosstalk_similarity,
+        )
+    for drum, picked in zip(kit.names, picks, strict=True):
         onsets[drum] = frames_to_seconds(picked.frames, settings)
         strengths[drum] = picked.strengths
     seconds["onsets"] = time.perf_counter() - clock

@@ -77,6 +77,20 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
         "shares (default 0.5; 0 = fixed minimum)",
     )
     group.add_argument(
+        "--crosstalk-ratio",
+        type=float,
+        metavar="X",
+        help="drop an onset when a similar drum has a coinciding onset reconstructing more "
+        "than 1/X times its energy (default 0.5; 0 = off)",
+    )
+    group.add_argument(
+        "--crosstalk-similarity",
+        type=float,
+        metavar="X",
+        help="smallest cosine similarity of two drums' templates for them to compete in that "
+        "gate (default 0.5)",
+    )
+    group.add_argument(
         "--sample-rate", type=int, help="expected analysis rate, Hz (must match the kit's)"
     )
     group.add_argument("--n-fft", type=int, help="expected STFT window (must match the kit's)")
@@ -113,6 +127,8 @@ def config_from_args(args: argparse.Namespace) -> Any:
         percussive_bands=getattr(args, "percussive_bands", None),
         min_band_share=getattr(args, "min_band_share", None),
         band_share_relative=getattr(args, "band_share_relative", None),
+        crosstalk_ratio=getattr(args, "crosstalk_ratio", None),
+        crosstalk_similarity=getattr(args, "crosstalk_similarity", None),
     )
 
 
