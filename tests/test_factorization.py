@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -13,6 +14,7 @@ from drumnmf.errors import ConvergenceWarning, DrumnmfError
 from drumnmf.factorization import Factorization, factorize
 from drumnmf.factorization.nenmf import ogm
 from drumnmf.spectrogram import SpectrogramSettings, magnitude_spectrogram
+
 from synth import SR, groove, place
 
 SOLVERS = ("mur", "nenmf")
@@ -155,6 +157,21 @@ def test_float32_input_is_not_copied_or_mutated(rng):
     before = spectrogram.copy()
     factorize(spectrogram, templates, harmonic_rank=4, seed=0)
     np.testing.assert_array_equal(spectrogram, before)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_no_full_size_temporaries(rng, solver):
+    """Peak extra memory stays well below one copy of V: nothing n_bins x n_frames is formed."""
+    spectrogram = rng.random((256, 4000), dtype=np.float32)
+    templates = rng.random((256, 3))
+    factorize(spectrogram, templates, harmonic_rank=5, solver=solver, max_iter=3, seed=0)
+    tracemalloc.start()
+    try:
+        factorize(spectrogram, templates, harmonic_rank=5, solver=solver, max_iter=3, seed=0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.5 * spectrogram.nbytes
 
 
 def test_reachable_from_the_package():

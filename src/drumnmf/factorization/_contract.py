@@ -23,9 +23,10 @@ scales ``H`` by the least-squares factor ``c* = <W^T V, H> / <W^T W, H H^T>``, t
 that minimizes ``||V - c W H||_F``. A start given by the caller is used as it is.
 
 The loss ``||V - W H||_F^2`` is computed without touching ``V`` again as
-``||V||^2 - 2 <W^T V, H> + <W^T W, H H^T>``: ``||V||^2`` once, in float64, and the two
-inner products from matrices the sweep has already formed, reduced in float64. In float32
-the products themselves are rounded to float32, so the recorded loss is accurate to about
+``||V||^2 - 2 <W^T V, H> + <W^T W, H H^T>``: ``||V||^2`` once (per-row sums in the working
+dtype, added in float64; relative error about 1e-7 in float32), and the two inner products
+from matrices the sweep has already formed, reduced in float64. In float32 the products
+themselves are rounded to float32, so the recorded loss is accurate to about
 ``1e-6 ||V||^2`` in absolute terms (it is exact to rounding in float64).
 """
 
@@ -316,18 +317,26 @@ def squared_norm(matrix: np.ndarray, divisor: float = 1.0) -> float:
 def _scan_spectrogram(magnitude: np.ndarray) -> tuple[float, float]:
     """Check ``V`` is finite and nonnegative; return ``(peak, ||V / peak||_F^2)``.
 
-    Fast path (two passes, no full-size temporary): the minimum, and the squared norm of
-    each row accumulated in the working dtype, summed over rows in float64 (relative error
-    about 1e-7 in float32, below the rounding of the products with ``V``). Any NaN or
-    infinity makes that sum non-finite. Inputs whose squares could overflow or underflow
-    take a slower path that divides by the peak and accumulates in float64.
+    Fast path, one pass over ``V`` in blocks of rows that stay in cache: the minimum, and
+    the squared norm of each row accumulated in the working dtype, summed over rows in
+    float64 (relative error about 1e-7 in float32, below the rounding of the products with
+    ``V``). Any NaN or infinity makes the minimum or that sum non-finite. Inputs whose
+    squares could overflow or underflow take a slower path that divides by the peak and
+    accumulates in float64.
     """
-    low = float(magnitude.min())
+    n_rows, n_cols = magnitude.shape
+    rows = max(1, (1 << 17) // max(1, n_cols))  # about 0.5 MB of float32 per block
+    row_norms = np.empty(n_rows, dtype=magnitude.dtype)
+    low = math.inf
+    for start in range(0, n_rows, rows):
+        block = magnitude[start : start + rows]
+        low = min(low, float(block.min()))
+        np.einsum("ft,ft->f", block, block, out=row_norms[start : start + rows])
     if math.isnan(low) or math.isinf(low):
         raise _non_finite("spectrogram")
     if low < 0:
         raise _negative("spectrogram", low)
-    total = float(np.einsum("ft,ft->f", magnitude, magnitude).sum(dtype=np.float64))
+    total = float(row_norms.sum(dtype=np.float64))
     tiny = float(np.finfo(magnitude.dtype).tiny)
     if math.isfinite(total) and total > 1e6 * tiny * magnitude.size:
         peak = math.sqrt(total)  # any positive number in range: only V / peak is used
