@@ -330,9 +330,12 @@ def _scan_spectrogram(magnitude: np.ndarray) -> tuple[float, float]:
     low = math.inf
     for start in range(0, n_rows, rows):
         block = magnitude[start : start + rows]
-        low = min(low, float(block.min()))
+        block_low = float(block.min())
+        if math.isnan(block_low):
+            raise _non_finite("spectrogram")
+        low = min(low, block_low)
         np.einsum("ft,ft->f", block, block, out=row_norms[start : start + rows])
-    if math.isnan(low) or math.isinf(low):
+    if math.isinf(low):
         raise _non_finite("spectrogram")
     if low < 0:
         raise _negative("spectrogram", low)
