@@ -322,3 +322,16 @@ def test_calibrate_attack_frames(workdir, tmp_path):
     ]
     result = drumnmf("calibrate", *hits, "--attack-frames", "-1", "--out", tmp_path / "k.json")
     assert result.returncode != 0 and "attack_frames must be" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--iterations", "0", "argument --iterations: 0 is not allowed"),
+        ("--harmonic-rank", "-2", "argument --harmonic-rank: -2 is negative"),
+        ("--bands-per-octave", "x", "argument --bands-per-octave: 'x' is not a whole number"),
+    ],
+)
+def test_bad_pipeline_flags_name_the_flag(flag, value, message):
+    result = drumnmf("transcribe", "song.wav", flag, value)
+    assert result.returncode == 2 and message in result.stderr

@@ -24,11 +24,19 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
         help="starting configuration: drumnmf's default or the paper's (NeNMF 10x10, rank 50)",
     )
     group.add_argument("--solver", choices=("nenmf", "mur"), help="factorization solver")
-    group.add_argument("--harmonic-rank", type=int, help="number of free (non-drum) components")
     group.add_argument(
-        "--iterations", type=int, help="NeNMF outer iterations or MUR sweeps (solver default)"
+        "--harmonic-rank",
+        type=_nonnegative,
+        help="number of free (non-drum) components (default 5; paper 50)",
     )
-    group.add_argument("--inner-iterations", type=int, help="OGM steps per NeNMF block")
+    group.add_argument(
+        "--iterations",
+        type=_positive,
+        help="NeNMF outer iterations or MUR sweeps (default: 10 NeNMF, 100 MUR)",
+    )
+    group.add_argument(
+        "--inner-iterations", type=_positive, help="OGM steps per NeNMF block (default 10)"
+    )
     group.add_argument(
         "--picker",
         choices=("adaptive", "topk"),
@@ -43,7 +51,7 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--bands-per-octave",
-        type=int,
+        type=_nonnegative,
         metavar="N",
         help="log-frequency filterbank density before factorizing (default 12; "
         "0 = linear STFT bins, as the paper)",
@@ -52,13 +60,13 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--fmax", type=float, metavar="HZ", help="highest filterbank band (16000)")
     group.add_argument(
         "--percussive-frames",
-        type=int,
+        type=_nonnegative,
         metavar="N",
         help="time median of the percussive-enhancement mask, frames (default 17; 0 = off)",
     )
     group.add_argument(
         "--percussive-bands",
-        type=int,
+        type=_positive,
         metavar="N",
         help="frequency median of the percussive-enhancement mask, rows (default 7)",
     )
@@ -91,10 +99,12 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
         "gate (default 0.5)",
     )
     group.add_argument(
-        "--sample-rate", type=int, help="expected analysis rate, Hz (must match the kit's)"
+        "--sample-rate", type=_positive, help="expected analysis rate, Hz (must match the kit's)"
     )
-    group.add_argument("--n-fft", type=int, help="expected STFT window (must match the kit's)")
-    group.add_argument("--hop", type=int, help="expected STFT hop (must match the kit's)")
+    group.add_argument(
+        "--n-fft", type=_positive, help="expected STFT window (must match the kit's)"
+    )
+    group.add_argument("--hop", type=_positive, help="expected STFT hop (must match the kit's)")
 
 
 def _nonnegative(text: str) -> int:
@@ -104,6 +114,13 @@ def _nonnegative(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative; give a whole number >= 0")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _nonnegative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 is not allowed; give a whole number >= 1")
     return value
 
 
