@@ -335,3 +335,15 @@ def test_calibrate_attack_frames(workdir, tmp_path):
 def test_bad_pipeline_flags_name_the_flag(flag, value, message):
     result = drumnmf("transcribe", "song.wav", flag, value)
     assert result.returncode == 2 and message in result.stderr
+
+
+def test_demo_runs_and_scores_the_example(tmp_path):
+    result = drumnmf("demo", "--out-dir", tmp_path / "demo", "--report")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    scores = {line.split()[0]: line.split() for line in lines}
+    assert {"kick", "snare", "hihat", "all"} <= set(scores)
+    assert float(scores["kick"][-1]) > 0.9  # the example's kick is unmistakable
+    assert 0.0 < float(scores["all"][3]) <= 1.0
+    names = sorted(p.name for p in (tmp_path / "demo").iterdir())
+    assert names == ["example.csv", "example.html", "example.json", "example.mid"]

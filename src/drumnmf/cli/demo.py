@@ -55,9 +55,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'drum':<8} {'ref':>5} {'est':>5} {'P':>6} {'R':>6} {'F':>6}")
     tp = fp = fn = 0
     for drum, s in scores.items():
+        recall = "-" if s.n_reference == 0 else f"{s.recall:.3f}"  # nothing to recall
         print(
             f"{drum:<8} {s.n_reference:>5} {s.n_estimate:>5} "
-            f"{s.precision:>6.3f} {s.recall:>6.3f} {s.f_measure:>6.3f}"
+            f"{s.precision:>6.3f} {recall:>6} {s.f_measure:>6.3f}"
         )
         tp, fp, fn = tp + s.tp, fp + s.fp, fn + s.fn
     total = 2 * tp / max(2 * tp + fp + fn, 1)
