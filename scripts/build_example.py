@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from build_default_kit import SONIC_PI_SOUNDS  # the same samples as the default kit
 
 from drumnmf.audio import write_audio
 from drumnmf.render import kit_from_files, mix_at_ratio, read_midi, render_events, write_reference
@@ -39,17 +40,6 @@ SEED = 2024
 RATIO_DB = 0.0
 TAIL = 0.6  # s of ring-out after the last bar
 
-SONIC_PI_SOUNDS = {
-    "kick": ["drum_bass_soft", "drum_bass_hard"],
-    "snare": ["drum_snare_soft", "drum_snare_hard"],
-    "hihat": ["drum_cymbal_closed"],
-    "open_hihat": ["drum_cymbal_open"],
-    "pedal_hihat": ["drum_cymbal_pedal"],
-    "high_tom": ["drum_tom_hi_soft", "drum_tom_hi_hard"],
-    "mid_tom": ["drum_tom_mid_soft", "drum_tom_mid_hard"],
-    "floor_tom": ["drum_tom_lo_soft", "drum_tom_lo_hard"],
-    "crash": ["drum_cymbal_soft", "drum_cymbal_hard"],
-}
 # Am F C G: chord tones (MIDI notes) and bass roots
 CHORDS = [(57, 60, 64), (53, 57, 60), (55, 60, 64), (55, 59, 62)]
 ROOTS = [45, 41, 48, 43]

@@ -50,7 +50,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -938,18 +938,9 @@ def evaluate_paths(
         drums=CLASSES[classes] if classes is not None else None,
         empty=empty,
     )
-    return EvaluationResult(
-        files=result.files,
-        micro=result.micro,
-        micro_total=result.micro_total,
-        macro=result.macro,
-        macro_total=result.macro_total,
-        drums=result.drums,
-        window=result.window,
-        top_k=result.top_k,
-        empty=result.empty,
+    return replace(
+        result,
         classes=classes,
-        missing_estimates=result.missing_estimates,
         unmatched_estimates=tuple(p.name for p in pairing.unmatched_estimates),
         sources={
             p.name: (str(p.reference), None if p.estimate is None else str(p.estimate))
