@@ -95,8 +95,8 @@ def _kit_for(item, variant: Variant, default: bool, cache: dict):
         return load_kit(item.kit)
     key = (item.kit, variant.attack_frames)
     if key not in cache:
+        from drumnmf.evaluation.render import TEMPLATE_DRUMS
         from drumnmf.kit import calibrate
-        from drumnmf.render import TEMPLATE_DRUMS
 
         stored = load_kit(item.kit)
         hits_dir = Path(item.kit).parent / "hits"
@@ -112,9 +112,9 @@ _CACHE: dict = {}
 
 
 def _work(job):
-    from drumnmf.annotations import load_annotations, reduce_classes
-    from drumnmf.audio import load_audio
-    from drumnmf.evaluation import score_onsets
+    from drumnmf.evaluation.metrics import score_onsets
+    from drumnmf.io.annotations import load_annotations, reduce_classes
+    from drumnmf.io.audio import load_audio
     from drumnmf.pipeline import transcribe
 
     condition, item, names, classes = job
@@ -191,7 +191,7 @@ def main(argv=None) -> int:
 
     from threadpoolctl import threadpool_info
 
-    from drumnmf.corpus import load_manifest
+    from drumnmf.evaluation.corpus import load_manifest
 
     manifest = load_manifest(args.manifest)
     todo = jobs(manifest, args.split, names, args.step, not args.no_default_kit, args.classes)

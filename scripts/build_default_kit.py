@@ -48,8 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-from drumnmf.kit import Kit, calibrate, save_kit
-from drumnmf.render import (
+from drumnmf.evaluation.render import (
     CALIBRATION_VELOCITY,
     TEMPLATE_DRUMS,
     SampleKit,
@@ -58,6 +57,7 @@ from drumnmf.render import (
     load_hydrogen_kit,
     load_sf2_kit,
 )
+from drumnmf.kit import Kit, calibrate, save_kit
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "src" / "drumnmf" / "data" / "default_kit.json"
@@ -117,9 +117,9 @@ def build_kit(sources: Sequence[str]) -> Kit:
 
 def evaluate_kit(kit: Kit, corpus: Path, *, per_kit: int) -> dict[str, float]:
     """Micro F-measure (kick, snare, hihat) on validation mixes rendered with other kits."""
-    from drumnmf.annotations import load_annotations, reduce_classes
-    from drumnmf.corpus import load_manifest
-    from drumnmf.evaluation import evaluate
+    from drumnmf.evaluation.corpus import load_manifest
+    from drumnmf.evaluation.metrics import evaluate
+    from drumnmf.io.annotations import load_annotations, reduce_classes
     from drumnmf.pipeline import transcribe
 
     manifest = load_manifest(corpus)

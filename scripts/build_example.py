@@ -8,10 +8,11 @@ The example is licence-clean and about 13 s long:
   ``sonic-pi-samples`` (the samples the default kit is calibrated on);
 * accompaniment: bass, a pad and a plucked arpeggio (Am - F - C - G, one chord a bar, at
   the performance's tempo) made here by additive synthesis with a fixed seed;
-* mixed at a drum-to-accompaniment RMS ratio of 0 dB (:func:`drumnmf.render.mix_at_ratio`).
+* mixed at a drum-to-accompaniment RMS ratio of 0 dB
+  (:func:`drumnmf.evaluation.render.mix_at_ratio`).
 
 The reference onsets are the sample-exact note times of the rendering, with the canonical
-drum names of :mod:`drumnmf.annotations` (``hihat``, ``open_hihat``, ``pedal_hihat``, ...;
+drum names of :mod:`drumnmf.io.annotations` (``hihat``, ``open_hihat``, ``pedal_hihat``, ...;
 :func:`drumnmf.example.example_onsets` pools them into kick / snare / hihat).
 
     python scripts/build_example.py [--shared ../shared/data]
@@ -26,8 +27,14 @@ from pathlib import Path
 import numpy as np
 from build_default_kit import SONIC_PI_SOUNDS  # the same samples as the default kit
 
-from drumnmf.audio import write_audio
-from drumnmf.render import kit_from_files, mix_at_ratio, read_midi, render_events, write_reference
+from drumnmf.evaluation.render import (
+    kit_from_files,
+    mix_at_ratio,
+    read_midi,
+    render_events,
+    write_reference,
+)
+from drumnmf.io.audio import write_audio
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "src" / "drumnmf" / "data"

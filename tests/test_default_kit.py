@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from drumnmf.annotations import CANONICAL_DRUMS, load_text
-from drumnmf.audio import load_audio
 from drumnmf.example import example_onsets, example_onsets_path, example_path
+from drumnmf.io.annotations import CANONICAL_DRUMS, load_text
+from drumnmf.io.audio import load_audio
 from drumnmf.kit import default_kit
 from drumnmf.spectrogram import SpectrogramSettings
 

@@ -32,7 +32,7 @@ def test_calibrate_from_named_files(tmp_path):
 def test_template_is_time_average_of_hit(tmp_path):
     path = write_wav(tmp_path / "kick.wav", np.concatenate([np.zeros(4410, np.float32), kick()]))
     kit = calibrate([path])
-    from drumnmf.audio import load_audio
+    from drumnmf.io.audio import load_audio
 
     V = magnitude_spectrogram(load_audio(path), dtype=np.float64)
     ((a, b),) = detect_hits(V, kit.settings)
@@ -41,7 +41,7 @@ def test_template_is_time_average_of_hit(tmp_path):
 
 def test_several_hits_in_one_file_are_found(tmp_path):
     paths = write_hits(tmp_path, repeats=4)
-    from drumnmf.audio import load_audio
+    from drumnmf.io.audio import load_audio
 
     V = magnitude_spectrogram(load_audio(paths[1]))
     assert len(detect_hits(V, SpectrogramSettings())) == 4
@@ -188,7 +188,7 @@ def test_kit_json_is_readable(tmp_path):
 def test_attack_and_decay_templates(tmp_path, attack_frames):
     path = write_wav(tmp_path / "kick.wav", np.concatenate([np.zeros(4410, np.float32), kick()]))
     kit = calibrate([path], attack_frames=attack_frames)
-    from drumnmf.audio import load_audio
+    from drumnmf.io.audio import load_audio
 
     V = magnitude_spectrogram(load_audio(path), dtype=np.float64)
     ((a, b),) = detect_hits(V, kit.settings)

@@ -1,9 +1,9 @@
 """drumnmf: interpretable drum transcription with partially fixed NMF.
 
-The pipeline, one module per stage: :mod:`~drumnmf.audio` (load and resample),
+The pipeline, one module per stage: :mod:`~drumnmf.io.audio` (load and resample),
 :mod:`~drumnmf.spectrogram` (magnitude STFT), :mod:`~drumnmf.kit` (calibrated drum
 templates), :mod:`~drumnmf.factorization` (MUR and NeNMF solvers), :mod:`~drumnmf.onsets`
-(peak picking), :mod:`~drumnmf.evaluation` (scoring), :mod:`~drumnmf.export` (CSV, JSON,
+(peak picking), :mod:`~drumnmf.evaluation.metrics` (scoring), :mod:`~drumnmf.io.export` (CSV, JSON,
 MIDI), :mod:`~drumnmf.pipeline` (``transcribe``) and :mod:`~drumnmf.cli`.
 """
 
@@ -28,7 +28,7 @@ __all__ = [
     "transcribe",
 ]
 
-from .errors import ConvergenceWarning, DrumnmfError
+from drumnmf.errors import ConvergenceWarning, DrumnmfError
 
 # Public names resolved lazily so that ``import drumnmf`` (and ``drumnmf --help``) stays fast.
 _LAZY = {
@@ -39,16 +39,16 @@ _LAZY = {
     "load_kit": "drumnmf.kit",
     "Transcription": "drumnmf.pipeline",
     "transcribe": "drumnmf.pipeline",
-    "evaluate_paths": "drumnmf.evaluation",
-    "load_annotations": "drumnmf.annotations",
+    "evaluate_paths": "drumnmf.evaluation.metrics",
+    "load_annotations": "drumnmf.io.annotations",
 }
 
 if TYPE_CHECKING:
-    from .annotations import load_annotations
-    from .evaluation import evaluate_paths
-    from .factorization import Factorization, factorize
-    from .kit import Kit, calibrate, load_kit
-    from .pipeline import Transcription, transcribe
+    from drumnmf.evaluation.metrics import evaluate_paths
+    from drumnmf.factorization import Factorization, factorize
+    from drumnmf.io.annotations import load_annotations
+    from drumnmf.kit import Kit, calibrate, load_kit
+    from drumnmf.pipeline import Transcription, transcribe
 
 
 def __getattr__(name: str) -> Any:

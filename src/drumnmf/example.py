@@ -44,7 +44,7 @@ def example_onsets(*, classes: int | None = 3) -> dict[str, np.ndarray]:
     Parameters
     ----------
     classes : {3, 5} or None
-        Pool the drums with :func:`drumnmf.annotations.reduce_classes` (3: kick, snare,
+        Pool the drums with :func:`drumnmf.io.annotations.reduce_classes` (3: kick, snare,
         hihat, the default); None keeps every sound apart (``open_hihat``,
         ``pedal_hihat``, ...).
 
@@ -53,7 +53,7 @@ def example_onsets(*, classes: int | None = 3) -> dict[str, np.ndarray]:
     dict str -> np.ndarray [shape=(n,)]
         Sorted onset times in seconds.
     """
-    from .annotations import load_text, reduce_classes
+    from drumnmf.io.annotations import load_text, reduce_classes
 
     onsets = load_text(example_onsets_path(), unknown="error").onsets
     return onsets if classes is None else reduce_classes(onsets, classes)

@@ -30,8 +30,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import median_filter
 
-from .errors import DrumnmfError
-from .spectrogram import SpectrogramSettings
+from drumnmf.errors import DrumnmfError
+from drumnmf.spectrogram import SpectrogramSettings
 
 __all__ = ["log_filterbank", "percussive_mask", "percussive_spectrogram"]
 

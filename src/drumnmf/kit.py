@@ -34,9 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from .audio import load_audio, prepare_samples
-from .errors import DrumnmfError
-from .spectrogram import SpectrogramSettings, magnitude_spectrogram, seconds_to_frames
+from drumnmf.errors import DrumnmfError
+from drumnmf.io.audio import load_audio, prepare_samples
+from drumnmf.spectrogram import SpectrogramSettings, magnitude_spectrogram, seconds_to_frames
 
 __all__ = [
     "DRUM_NOTES",
@@ -291,7 +291,7 @@ class Kit:
 
 def save_kit(kit: Kit, path: str | os.PathLike[str]) -> None:
     """Write a kit file (JSON) atomically."""
-    from .export import write_json
+    from drumnmf.io.export import write_json
 
     write_json(path, kit.to_dict())
 

@@ -52,7 +52,7 @@ import numpy as np
 from scipy.ndimage import median_filter
 from scipy.signal import find_peaks
 
-from .errors import DrumnmfError
+from drumnmf.errors import DrumnmfError
 
 __all__ = [
     "DEFAULT_OFFSET",

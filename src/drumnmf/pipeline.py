@@ -27,12 +27,12 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .audio import load_audio, prepare_samples
-from .errors import DrumnmfError
-from .factorization import Factorization, factorize
-from .features import log_filterbank, percussive_spectrogram
-from .kit import Kit, canonical_drum_name, default_kit
-from .onsets import (
+from drumnmf.errors import DrumnmfError
+from drumnmf.factorization import Factorization, factorize
+from drumnmf.features import log_filterbank, percussive_spectrogram
+from drumnmf.io.audio import load_audio, prepare_samples
+from drumnmf.kit import Kit, canonical_drum_name, default_kit
+from drumnmf.onsets import (
     TIMINGS,
     Onsets,
     band_share,
@@ -43,7 +43,7 @@ from .onsets import (
     pick_top_k,
     suppress_crosstalk,
 )
-from .spectrogram import SpectrogramSettings, frames_to_seconds, magnitude_spectrogram
+from drumnmf.spectrogram import SpectrogramSettings, frames_to_seconds, magnitude_spectrogram
 
 __all__ = [
     "PICKERS",
@@ -288,7 +288,7 @@ class Transcription:
 
     def to_dict(self) -> dict[str, Any]:
         """Onsets, settings, kit and versions as a JSON-ready dictionary."""
-        from .export import onset_rows
+        from drumnmf.io.export import onset_rows
 
         return {
             "format": "drumnmf-transcription",
@@ -384,7 +384,7 @@ def transcribe(
     if kit is None:
         kit = default_kit()
     elif not isinstance(kit, Kit):
-        from .kit import load_kit
+        from drumnmf.kit import load_kit
 
         kit = load_kit(kit)
     if drums:
@@ -594,7 +594,7 @@ def save_transcription(
     dict format -> Path
         The files written.
     """
-    from .export import check_writable_dir, write_csv, write_json, write_midi
+    from drumnmf.io.export import check_writable_dir, write_csv, write_json, write_midi
 
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:

@@ -84,7 +84,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from drumnmf.export import check_writable_dir
+    from drumnmf.io.export import check_writable_dir
     from drumnmf.kit import calibrate, calibrate_from_annotations, save_kit
     from drumnmf.spectrogram import SpectrogramSettings
 
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     if args.annotations:
         if len(args.hits) != 1:
             raise DrumnmfError("--annotations takes exactly one recording; give one audio file")
-        from drumnmf.annotations import load_annotations
+        from drumnmf.io.annotations import load_annotations
 
         onsets = load_annotations(args.annotations).onsets
         kit = calibrate_from_annotations(args.hits[0], onsets, settings=settings, notes=notes)

@@ -115,7 +115,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _install(missing: list[str], *, allowed: bool) -> None:
-    from drumnmf.corpus import install_command
+    from drumnmf.evaluation.corpus import install_command
 
     command = install_command()
     can_install = (
@@ -133,7 +133,12 @@ def _install(missing: list[str], *, allowed: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from drumnmf.corpus import CORPUS_KITS, build_corpus, load_manifest, missing_dependencies
+    from drumnmf.evaluation.corpus import (
+        CORPUS_KITS,
+        build_corpus,
+        load_manifest,
+        missing_dependencies,
+    )
 
     if args.corpus_command == "info":
         manifest = load_manifest(args.corpus)

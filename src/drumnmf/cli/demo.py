@@ -31,9 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from drumnmf.evaluation import score_onsets
+    from drumnmf.evaluation.metrics import score_onsets
     from drumnmf.example import example_onsets, example_path
-    from drumnmf.export import check_writable_dir
+    from drumnmf.io.export import check_writable_dir
     from drumnmf.pipeline import save_transcription, transcribe
 
     out_dir = check_writable_dir(args.out_dir)
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     result = transcribe(audio)
     written = save_transcription(result, out_dir, stem="example")
     if args.report:
-        from drumnmf.report import write_report
+        from drumnmf.display.report import write_report
 
         written["html"] = out_dir / "example.html"
         write_report(result, written["html"], audio_path=audio, reference=reference)

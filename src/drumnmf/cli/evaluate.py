@@ -8,7 +8,7 @@ from pathlib import Path
 
 from drumnmf.errors import DrumnmfError
 
-# drumnmf.annotations.FORMATS, repeated so that building the parser imports nothing heavy
+# drumnmf.io.annotations.FORMATS, repeated so that building the parser imports nothing heavy
 # (a test checks that the two agree).
 FORMAT_CHOICES = ("auto", "enst", "mdb", "idmt", "svl", "midi", "text", "csv", "json")
 
@@ -118,8 +118,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json is not None:
         _check_json_target(Path(args.json))
 
-    from drumnmf.evaluation import evaluate_paths
-    from drumnmf.export import write_json
+    from drumnmf.evaluation.metrics import evaluate_paths
+    from drumnmf.io.export import write_json
 
     result = evaluate_paths(
         args.reference,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from drumnmf.errors import DrumnmfError
 
-# drumnmf.experiment's DATASET_KINDS, ENST_MIXES and ENST_CALIBRATIONS, repeated so that
+# drumnmf.evaluation.experiments's DATASET_KINDS, ENST_MIXES and ENST_CALIBRATIONS, repeated so that
 # building the parser imports nothing heavy (a test checks that they agree).
 DATASET_KINDS = ("corpus", "enst")
 ENST_MIXES = ("wet_mix", "dry_mix")
@@ -138,7 +138,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="run only these rows of drumnmf.experiment.ABLATIONS (repeatable; default all)",
+        help="run only these rows of the ablation table (repeatable; default all)",
     )
     accuracy.add_argument(
         "--no-ablations", action="store_true", help="leave the ablation table empty"
@@ -204,7 +204,7 @@ def _run_paper(args: argparse.Namespace) -> int:
         raise DrumnmfError(f"dataset path '{path}' does not exist")
     out = args.out or Path("runs") / f"paper-{kind}"
 
-    from drumnmf.experiment import run_paper
+    from drumnmf.evaluation.experiments import run_paper
 
     started = time.perf_counter()
     report = run_paper(
@@ -241,7 +241,7 @@ def _run_accuracy(args: argparse.Namespace) -> int:
             f"corpus '{args.corpus}' does not exist; build it with 'drumnmf corpus build'"
         )
 
-    from drumnmf.experiment import ABLATIONS, parse_variant, run_accuracy
+    from drumnmf.evaluation.experiments import ABLATIONS, parse_variant, run_accuracy
 
     extra = tuple(parse_variant(spec) for spec in args.variant)
     known = {v.name: v for v in ABLATIONS}

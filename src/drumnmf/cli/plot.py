@@ -12,7 +12,7 @@ from drumnmf.cli._help import HelpFormatter
 from drumnmf.errors import DrumnmfError
 
 FIGURES = ("decomposition", "templates", "losses", "activations")
-MATCH_WINDOW = 0.05  # s, as 'drumnmf evaluate' and drumnmf.plots.plot_activations
+MATCH_WINDOW = 0.05  # s, as 'drumnmf evaluate' and drumnmf.display.plots.plot_activations
 
 
 def _add_output(parser: argparse.ArgumentParser, default: str) -> None:
@@ -145,7 +145,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _output_path(args: argparse.Namespace) -> Path:
-    from drumnmf.plots import FORMATS
+    from drumnmf.display.plots import FORMATS
 
     if args.out is not None:
         out = Path(args.out)
@@ -169,7 +169,7 @@ def _output_path(args: argparse.Namespace) -> Path:
 
 def _make_folder(out: Path) -> None:
     """Create the output folder (as calibrate and transcribe do), once the inputs are checked."""
-    from drumnmf.export import check_writable_dir
+    from drumnmf.io.export import check_writable_dir
 
     check_writable_dir(out.parent if str(out.parent) else Path("."))
 
@@ -188,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
         import matplotlib  # noqa: F401
     except ImportError as exc:
         raise DrumnmfError("'drumnmf plot' needs matplotlib: pip install 'drumnmf[plot]'") from exc
-    from drumnmf import plots
+    from drumnmf.display import plots
     from drumnmf.kit import default_kit, load_kit
 
     out = _output_path(args)
@@ -223,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
         raise DrumnmfError(f"audio file not found: '{audio}'; check the path")
     reference = None
     if getattr(args, "reference", None) is not None:
-        from drumnmf.annotations import load_annotations
+        from drumnmf.io.annotations import load_annotations
 
         reference = dict(load_annotations(args.reference).onsets)
     top_k = parse_pairs(args.k, what="--k") or None

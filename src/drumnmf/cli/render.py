@@ -87,10 +87,7 @@ def _instrument_map(items: list[str] | None) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from drumnmf.audio import load_audio, write_audio
-    from drumnmf.export import check_writable_dir
-    from drumnmf.kit import save_kit
-    from drumnmf.render import (
+    from drumnmf.evaluation.render import (
         calibrated_kit,
         calibration_hits,
         load_sample_kit,
@@ -98,6 +95,9 @@ def run(args: argparse.Namespace) -> int:
         render_midi,
         write_reference,
     )
+    from drumnmf.io.audio import load_audio, write_audio
+    from drumnmf.io.export import check_writable_dir
+    from drumnmf.kit import save_kit
 
     missing = [str(p) for p in args.midi if not p.is_file()]
     if missing:

@@ -192,8 +192,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _reference_for(path: Path, reference: str | None, n_inputs: int) -> dict | None:
     if not reference:
         return None
-    from drumnmf.annotations import load_annotations
-    from drumnmf.evaluation import pairing_key
+    from drumnmf.evaluation.metrics import pairing_key
+    from drumnmf.io.annotations import load_annotations
 
     ref = Path(reference)
     if ref.is_dir():
@@ -208,11 +208,10 @@ def _reference_for(path: Path, reference: str | None, n_inputs: int) -> dict | N
 
 
 def run(args: argparse.Namespace) -> int:
-    from drumnmf.export import check_writable_dir
+    from drumnmf.cli.calibrate import parse_pairs
+    from drumnmf.io.export import check_writable_dir
     from drumnmf.kit import default_kit, load_kit
     from drumnmf.pipeline import FORMATS, save_transcription, transcribe
-
-    from .calibrate import parse_pairs
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     bad = [f for f in formats if f not in FORMATS]
@@ -263,7 +262,7 @@ def run(args: argparse.Namespace) -> int:
     if config.picker == "topk" and top_k is None and not args.reference:
         raise DrumnmfError("--picker topk needs --k DRUM=N for each drum, or --reference")
     if args.report:
-        import drumnmf.report  # noqa: F401  (fail now if the report module is unavailable)
+        import drumnmf.display.report  # noqa: F401  (fail now if the report module is unavailable)
 
     failures = 0
     for name in args.audio:
@@ -290,7 +289,7 @@ def run(args: argparse.Namespace) -> int:
                     bar.close()
             written = save_transcription(result, out_dir, formats=formats)
             if args.report:
-                from drumnmf.report import write_report
+                from drumnmf.display.report import write_report
 
                 written["html"] = out_dir / f"{path.stem}.html"
                 write_report(result, written["html"], audio_path=path, reference=reference)

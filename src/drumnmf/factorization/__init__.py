@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConvergenceWarning
-from ._contract import (
+from drumnmf.errors import ConvergenceWarning
+from drumnmf.factorization._contract import (
     DEFAULT_MAX_ITER,
     SOLVERS,
     Callback,
@@ -32,8 +32,8 @@ from ._contract import (
     make_start,
     validate_settings,
 )
-from .mur import solve_mur
-from .nenmf import solve_nenmf
+from drumnmf.factorization.mur import solve_mur
+from drumnmf.factorization.nenmf import solve_nenmf
 
 __all__ = ["DEFAULT_MAX_ITER", "SOLVERS", "Factorization", "factorize"]
 

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DrumnmfError
+from drumnmf.errors import DrumnmfError
 
 __all__ = [
     "DEFAULT_MAX_ITER",

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._contract import (
+from drumnmf.factorization._contract import (
     Callback,
     Problem,
     SolverOutput,

@@ -39,7 +39,7 @@ import math
 
 import numpy as np
 
-from ._contract import (
+from drumnmf.factorization._contract import (
     Callback,
     Problem,
     SolverOutput,

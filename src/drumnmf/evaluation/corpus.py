@@ -18,8 +18,9 @@ Subsets
     official full mixes where present.
 
 Each item has reference onsets (``time<TAB>drum``, canonical drum names of
-:mod:`drumnmf.annotations`) and a kit. Groove items use the kit calibrated on one medium
-hit of each drum of the same Hydrogen kit (:func:`drumnmf.render.calibrated_kit`; the hits
+:mod:`drumnmf.io.annotations`) and a kit. Groove items use the kit calibrated on one medium
+hit of each drum of the same Hydrogen kit
+(:func:`drumnmf.evaluation.render.calibrated_kit`; the hits
 are saved as WAV files beside it). MDB items use templates cut from annotated isolated hits
 of the same drum-only recording (:func:`drumnmf.kit.calibrate_from_annotations`), which is
 optimistic: these items are marked ``leaky``.
@@ -53,10 +54,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import DrumnmfError
+from drumnmf.errors import DrumnmfError
 
 if TYPE_CHECKING:
-    from .kit import Kit
+    from drumnmf.kit import Kit
 
 __all__ = [
     "CORPUS_KITS",
@@ -254,7 +255,7 @@ def load_manifest(path: str | os.PathLike[str]) -> Manifest:
 
 def default_shared_dir() -> Path:
     """``../shared/data`` beside the repository holding this package (source checkouts)."""
-    return Path(__file__).resolve().parents[3] / "shared" / "data"
+    return Path(__file__).resolve().parents[4] / "shared" / "data"
 
 
 def missing_dependencies(
@@ -317,7 +318,7 @@ def _mdb_tracks(shared: Path) -> dict[str, dict[str, Any]]:
 
 
 def _write_audio_once(path: Path, samples: np.ndarray, rate: int, *, force: bool) -> None:
-    from .audio import write_audio
+    from drumnmf.io.audio import write_audio
 
     if force or not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -338,9 +339,7 @@ def _build_groove(
     force: bool,
     progress: ProgressCallback,
 ) -> list[CorpusItem]:
-    from .audio import load_audio
-    from .kit import save_kit
-    from .render import (
+    from drumnmf.evaluation.render import (
         calibrated_kit,
         calibration_hits,
         load_hydrogen_kit,
@@ -348,6 +347,8 @@ def _build_groove(
         render_midi,
         write_reference,
     )
+    from drumnmf.io.audio import load_audio
+    from drumnmf.kit import save_kit
 
     rows = _groove_performances(shared, splits, max_per_split)
     accompaniment_files = sorted((shared / "mdb_drums" / "audio" / "accompaniment").glob("*.flac"))
@@ -426,7 +427,7 @@ def _mdb_kit(audio: np.ndarray, onsets: Mapping[str, np.ndarray], rate: int) -> 
     companions subtracted for drums that never sound alone; drums with no usable hit are
     left out.
     """
-    from .kit import calibrate_from_annotations
+    from drumnmf.kit import calibrate_from_annotations
 
     chosen = {d: t for d, t in onsets.items() if d in MDB_TEMPLATE_DRUMS and np.size(t)}
     return calibrate_from_annotations(audio, chosen, sample_rate=rate, skip_missing=True)
@@ -435,10 +436,10 @@ def _mdb_kit(audio: np.ndarray, onsets: Mapping[str, np.ndarray], rate: int) -> 
 def _build_mdb(
     out: Path, shared: Path, *, audio_format: str, force: bool, progress: ProgressCallback
 ) -> list[CorpusItem]:
-    from .annotations import load_mdb
-    from .audio import load_audio
-    from .kit import save_kit
-    from .render import mix_at_ratio, write_reference
+    from drumnmf.evaluation.render import mix_at_ratio, write_reference
+    from drumnmf.io.annotations import load_mdb
+    from drumnmf.io.audio import load_audio
+    from drumnmf.kit import save_kit
 
     mdb = shared / "mdb_drums"
     items: list[CorpusItem] = []
@@ -601,7 +602,7 @@ def build_corpus(
         "kits": {k: _kit_license(Path(drumkits) / k) for k in kits},
     }
     manifest = Manifest(items=tuple(items), root=root, config=config, sources=sources)
-    from .export import write_json
+    from drumnmf.io.export import write_json
 
     write_json(
         root / "manifest.json",

@@ -1,4 +1,4 @@
-"""Tests of drumnmf.evaluation: golden files made with mir_eval, properties, policies, errors."""
+"""Tests of drumnmf.evaluation.metrics: mir_eval golden files, properties, policies, errors."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ import mir_eval
 import numpy as np
 import pytest
 
-from drumnmf.annotations import Annotations
 from drumnmf.errors import DrumnmfError
-from drumnmf.evaluation import (
+from drumnmf.evaluation.metrics import (
     DrumScore,
     EvaluationResult,
     evaluate,
@@ -23,8 +22,9 @@ from drumnmf.evaluation import (
     select_top_k,
     validate,
 )
+from drumnmf.io.annotations import Annotations
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 GOLDEN = DATA / "golden"
 PAIRS = DATA / "annotations" / "pairs"
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from drumnmf.errors import DrumnmfError
-from drumnmf.export import atomic_path, check_writable_dir, write_csv, write_json, write_midi
+from drumnmf.io.export import atomic_path, check_writable_dir, write_csv, write_json, write_midi
 
 ONSETS = {
     "kick": np.array([0.5, 1.5]),

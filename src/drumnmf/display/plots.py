@@ -27,16 +27,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import DrumnmfError
-from .kit import canonical_drum_name
+from drumnmf.errors import DrumnmfError
+from drumnmf.kit import canonical_drum_name
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .factorization import Factorization
-    from .kit import Kit
-    from .pipeline import Transcription
+    from drumnmf.factorization import Factorization
+    from drumnmf.kit import Kit
+    from drumnmf.pipeline import Transcription
 
 __all__ = [
     "DB_RANGE",
@@ -256,7 +256,7 @@ def _check_path(path: str | os.PathLike[str] | None) -> None:
 
 def save_figure(fig: Figure, path: str | os.PathLike[str]) -> None:
     """Write a figure atomically; the format (PNG, SVG, PDF) comes from the suffix."""
-    from .export import atomic_path
+    from drumnmf.io.export import atomic_path
 
     _check_path(path)
     fmt = FORMATS[Path(path).suffix.lower()]
@@ -324,7 +324,7 @@ def row_frequencies(transcription: Transcription) -> np.ndarray:
     n_rows = int(np.asarray(transcription.factorized).shape[0])
     freqs = settings.bin_frequencies()
     if transcription.features is not None and config.bands_per_octave:
-        from .features import log_filterbank
+        from drumnmf.features import log_filterbank
 
         filters = log_filterbank(
             settings, bands_per_octave=config.bands_per_octave, fmin=config.fmin, fmax=config.fmax

@@ -1,4 +1,4 @@
-"""Tests of drumnmf.render: kit parsing, exact timing, layers, gains, chokes, mixing, CLI."""
+"""Tests of drumnmf.evaluation.render: kit parsing, timing, layers, gains, chokes, mixing, CLI."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from drumnmf.annotations import load_text
 from drumnmf.cli import main
 from drumnmf.errors import DrumnmfError
-from drumnmf.kit import calibrate
-from drumnmf.render import (
+from drumnmf.evaluation.render import (
     Instrument,
     Layer,
     NoteEvent,
@@ -32,6 +30,8 @@ from drumnmf.render import (
     render_midi,
     write_reference,
 )
+from drumnmf.io.annotations import load_text
+from drumnmf.kit import calibrate
 
 SR = 44100
 HYDROGEN = Path("/usr/share/hydrogen/data/drumkits")

@@ -92,7 +92,7 @@ from typing import Literal, TypeVar, overload
 
 import numpy as np
 
-from .errors import DrumnmfError
+from drumnmf.errors import DrumnmfError
 
 __all__ = [
     "CANONICAL_DRUMS",

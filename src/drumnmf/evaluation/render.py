@@ -33,11 +33,11 @@ as 16-bit audio.
 
 Reference labels
 ----------------
-MIDI notes map to sounds with :data:`drumnmf.annotations.GM_DRUM_NOTES` (General MIDI with
+MIDI notes map to sounds with :data:`drumnmf.io.annotations.GM_DRUM_NOTES` (General MIDI with
 the Groove MIDI Dataset's Roland TD-11 map), except that note 40, the TD-11 snare rim,
 plays a ``rimshot``. A sound the kit lacks falls back to a related one
 (:data:`SOUND_FALLBACKS`, e.g. ``rimshot`` -> ``snare``), and the reference names the sound
-that was actually played, with the canonical names of :mod:`drumnmf.annotations` (whose
+that was actually played, with the canonical names of :mod:`drumnmf.io.annotations` (whose
 ``reduce_classes`` pools them into kick/snare/hihat for scoring). A note whose sound the
 kit cannot play at all is dropped from both the audio and the reference. A closed or
 pedal hi-hat stops a ringing open hi-hat, and Hydrogen mute groups stop each other.
@@ -69,13 +69,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .audio import prepare_samples
-from .errors import DrumnmfError
-from .kit import DRUM_NOTES
+from drumnmf.errors import DrumnmfError
+from drumnmf.io.audio import prepare_samples
+from drumnmf.kit import DRUM_NOTES
 
 if TYPE_CHECKING:
-    from .kit import Kit
-    from .spectrogram import SpectrogramSettings
+    from drumnmf.kit import Kit
+    from drumnmf.spectrogram import SpectrogramSettings
 
 __all__ = [
     "CALIBRATION_SOUNDS",
@@ -111,7 +111,7 @@ DEFAULT_PEAK = 0.99  # renderings and mixes are scaled down to this peak when lo
 CALIBRATION_VELOCITY = 90  # a medium hit, as a drummer would record it
 
 
-# MIDI notes whose sound differs from drumnmf.annotations.GM_DRUM_NOTES when rendering:
+# MIDI notes whose sound differs from drumnmf.io.annotations.GM_DRUM_NOTES when rendering:
 # the TD-11 snare rim (40) is a rimshot; notes 60-81 (Latin percussion) are not drums.
 NOTE_SOUNDS: dict[int, str | None] = {40: "rimshot", **dict.fromkeys(range(60, 82))}
 
@@ -133,7 +133,7 @@ TEMPLATE_DRUMS: dict[str, str] = {
 # Drums a drummer records for calibration (the kit's pieces, not every articulation).
 CALIBRATION_SOUNDS: tuple[str, ...] = tuple(TEMPLATE_DRUMS)
 
-# Sounds drumnmf can render (canonical names of drumnmf.annotations).
+# Sounds drumnmf can render (canonical names of drumnmf.io.annotations).
 SOUNDS: tuple[str, ...] = (
     "kick",
     "snare",
@@ -930,7 +930,7 @@ def read_midi(
         A type 0 or 1 MIDI file.
     note_map : mapping note -> sound or None, optional
         Entries merged over :data:`NOTE_SOUNDS` and
-        :data:`drumnmf.annotations.GM_DRUM_NOTES`; None drops a note. Notes in neither
+        :data:`drumnmf.io.annotations.GM_DRUM_NOTES`; None drops a note. Notes in neither
         map are dropped.
     channel : int in 0..15 or None
         Channel to read, from 0 (9 is General MIDI's drum channel 10); None for all.
@@ -940,7 +940,7 @@ def read_midi(
     list of NoteEvent
         In time order; times in seconds.
     """
-    from .annotations import load_midi
+    from drumnmf.io.annotations import load_midi
 
     notes = load_midi(
         path, note_map={**NOTE_SOUNDS, **(note_map or {})}, unknown="drop", channel=channel
@@ -1048,7 +1048,7 @@ def calibrated_kit(
 
     Each hit becomes one template of its drum (:data:`TEMPLATE_DRUMS`): ``hihat`` gets
     closed, open and pedal templates, ``tom`` one per tom, and their activations add up,
-    which matches references pooled by :func:`drumnmf.annotations.reduce_classes`.
+    which matches references pooled by :func:`drumnmf.io.annotations.reduce_classes`.
 
     Parameters
     ----------
@@ -1064,7 +1064,7 @@ def calibrated_kit(
     """
     from dataclasses import replace
 
-    from .kit import calibrate
+    from drumnmf.kit import calibrate
 
     hits = calibration_hits(kit) if hits is None else hits
     drums = [TEMPLATE_DRUMS.get(sound, sound) for sound, _ in hits]
@@ -1165,7 +1165,7 @@ def mix_at_ratio(
 
 def write_reference(path: str | os.PathLike[str], onsets: Mapping[str, np.ndarray]) -> None:
     """Write reference onsets as text: ``time<TAB>drum`` lines sorted by time, then drum."""
-    from .export import atomic_path
+    from drumnmf.io.export import atomic_path
 
     rows = sorted((float(t), str(d)) for d, times in onsets.items() for t in np.ravel(times))
     with atomic_path(path) as tmp:

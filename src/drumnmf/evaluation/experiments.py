@@ -2,7 +2,7 @@
 
 An experiment runs named pipeline configurations (:class:`Variant`) over annotated
 recordings (:class:`ExperimentItem`), keeps each run's onsets, losses and timing
-(:class:`Run`), and scores them with :mod:`drumnmf.evaluation`.
+(:class:`Run`), and scores them with :mod:`drumnmf.evaluation.metrics`.
 
 * :func:`run_paper` (``drumnmf experiment paper``) reproduces Foster & Webber's study on
   ENST-Drums or on the development corpus: Fig. 4 (loss against a shared budget), Table 1
@@ -17,9 +17,9 @@ Conventions
 -----------
 Classes
     References and estimates are pooled into 3 classes (kick, snare, hihat) with
-    :func:`drumnmf.annotations.reduce_classes`; every other drum is left out.
+    :func:`drumnmf.io.annotations.reduce_classes`; every other drum is left out.
 Matching
-    50 ms either side (``window``), mir_eval's matching; see :mod:`drumnmf.evaluation`.
+    50 ms either side (``window``), mir_eval's matching; see :mod:`drumnmf.evaluation.metrics`.
     *Micro* F pools TP/FP/FN over files, *macro* F is the mean of the files' F. A class
     neither annotated nor detected in a file is skipped, not scored 0 or 1.
 Pickers
@@ -64,13 +64,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import DrumnmfError
-from .pipeline import TranscribeConfig
+from drumnmf.errors import DrumnmfError
+from drumnmf.pipeline import TranscribeConfig
 
 if TYPE_CHECKING:
-    from .corpus import CorpusItem, Manifest
-    from .evaluation import EvaluationResult
-    from .kit import Kit
+    from drumnmf.evaluation.corpus import CorpusItem, Manifest
+    from drumnmf.evaluation.metrics import EvaluationResult
+    from drumnmf.kit import Kit
 
 __all__ = [
     "ABLATIONS",
@@ -178,7 +178,7 @@ class Variant:
 
 def describe_config(config: TranscribeConfig) -> str:
     """A short human-readable summary of a configuration (``NeNMF 10 x 10, r_h 50, ...``)."""
-    from .factorization import DEFAULT_MAX_ITER
+    from drumnmf.factorization import DEFAULT_MAX_ITER
 
     iterations = config.max_iter or DEFAULT_MAX_ITER[config.solver]
     if config.solver == "nenmf":
@@ -371,7 +371,7 @@ class ExperimentItem:
     leaky : bool
         The kit was cut from this very recording (optimistic results).
     reference_format : str
-        A format of :func:`drumnmf.annotations.load_annotations` (``enst`` reads unknown
+        A format of :func:`drumnmf.io.annotations.load_annotations` (``enst`` reads unknown
         labels as ``other``).
     accompaniment : Path or None
         Audio added to ``audio`` sample by sample before transcription (ENST minus-one).
@@ -403,7 +403,7 @@ class ExperimentItem:
 
     @classmethod
     def from_corpus(cls, item: CorpusItem) -> ExperimentItem:
-        """An item of the development corpus (:mod:`drumnmf.corpus`)."""
+        """An item of the development corpus (:mod:`drumnmf.evaluation.corpus`)."""
         return cls(
             id=item.id,
             subset=item.subset,
@@ -474,7 +474,7 @@ def select_items(
 
 def corpus_items(manifest: Manifest | str | os.PathLike[str]) -> tuple[ExperimentItem, ...]:
     """Every item of a development corpus (its folder, manifest file or :class:`Manifest`)."""
-    from .corpus import Manifest, load_manifest
+    from drumnmf.evaluation.corpus import Manifest, load_manifest
 
     loaded = manifest if isinstance(manifest, Manifest) else load_manifest(manifest)
     return tuple(ExperimentItem.from_corpus(item) for item in loaded.items)
@@ -529,13 +529,13 @@ def enst_track_kind(stem: str) -> str:
 
 def _enst_reference(path: Path) -> dict[str, np.ndarray]:
     """3-class onsets of an ENST annotation file (unknown labels read as ``other``)."""
-    from .annotations import load_enst, reduce_classes
+    from drumnmf.io.annotations import load_enst, reduce_classes
 
     return reduce_classes(load_enst(path, unknown="other").onsets, CLASSES)
 
 
 def _kit_of(columns: Mapping[str, np.ndarray], sources: Mapping[str, str]) -> Kit:
-    from .kit import DRUM_NOTES, Kit
+    from drumnmf.kit import DRUM_NOTES, Kit
 
     names = tuple(columns)
     return Kit(
@@ -551,8 +551,8 @@ def _template(
     samples: np.ndarray, onsets: np.ndarray, isolations: Sequence[float]
 ) -> np.ndarray | None:
     """One template from annotated hits, relaxing the isolation until some hit stands alone."""
-    from .kit import calibrate_from_annotations
-    from .spectrogram import SpectrogramSettings
+    from drumnmf.kit import calibrate_from_annotations
+    from drumnmf.spectrogram import SpectrogramSettings
 
     for isolation in isolations:
         try:
@@ -570,8 +570,8 @@ def _template(
 
 
 def _samples(path: Path) -> np.ndarray:
-    from .audio import load_audio
-    from .spectrogram import SpectrogramSettings
+    from drumnmf.io.audio import load_audio
+    from drumnmf.spectrogram import SpectrogramSettings
 
     return load_audio(path, sample_rate=SpectrogramSettings().sample_rate)
 
@@ -670,7 +670,7 @@ def enst_items(
     tuple of ExperimentItem
         Subsets ``enst/<mix>/<kind>``, split ``enst``.
     """
-    from .kit import save_kit
+    from drumnmf.kit import save_kit
 
     if mix not in ENST_MIXES:
         raise DrumnmfError(f"ENST mix {mix!r} must be one of {ENST_MIXES}")
@@ -828,7 +828,7 @@ class Results:
 
 
 def _load_samples(item: ExperimentItem, sample_rate: int) -> np.ndarray:
-    from .audio import load_audio
+    from drumnmf.io.audio import load_audio
 
     samples = load_audio(item.audio, sample_rate=sample_rate)
     if item.accompaniment is None:
@@ -841,7 +841,7 @@ def _load_samples(item: ExperimentItem, sample_rate: int) -> np.ndarray:
 
 
 def _load_reference(item: ExperimentItem) -> dict[str, np.ndarray]:
-    from .annotations import load_annotations, reduce_classes
+    from drumnmf.io.annotations import load_annotations, reduce_classes
 
     if item.reference_format == "enst":
         return _enst_reference(item.reference)
@@ -852,7 +852,7 @@ def _load_reference(item: ExperimentItem) -> dict[str, np.ndarray]:
 
 def _class_of(drum: str) -> str | None:
     """The 3-class name a canonical drum joins, or None (not canonical, or left out)."""
-    from .annotations import CANONICAL_DRUMS, reduce_classes
+    from drumnmf.io.annotations import CANONICAL_DRUMS, reduce_classes
 
     if drum not in CANONICAL_DRUMS:
         return None
@@ -867,12 +867,12 @@ def _run_one(
     reference: Mapping[str, np.ndarray],
     load_seconds: float,
 ) -> Run:
-    from .annotations import CLASSES as CLASS_NAMES
-    from .annotations import reduce_classes
-    from .kit import default_kit, load_kit
-    from .onsets import pick_top_k
-    from .pipeline import transcribe
-    from .spectrogram import frames_to_seconds
+    from drumnmf.io.annotations import CLASSES as CLASS_NAMES
+    from drumnmf.io.annotations import reduce_classes
+    from drumnmf.kit import default_kit, load_kit
+    from drumnmf.onsets import pick_top_k
+    from drumnmf.pipeline import transcribe
+    from drumnmf.spectrogram import frames_to_seconds
 
     if variant.kit == "default":
         kit = default_kit()
@@ -937,7 +937,7 @@ def _run_one(
 
 def _run_item(item: ExperimentItem, variants: Sequence[Variant]) -> tuple[list[Run], list[Failure]]:
     """Every variant that applies on one item; audio and reference are read once."""
-    from .kit import default_kit, load_kit
+    from drumnmf.kit import default_kit, load_kit
 
     runs: list[Run] = []
     failures: list[Failure] = []
@@ -1066,8 +1066,8 @@ def score(runs: Sequence[Run], picker: str, *, window: float = WINDOW) -> Evalua
     EvaluationResult
         Micro and macro scores per class; ``files`` keyed by item id.
     """
-    from .annotations import CLASSES as CLASS_NAMES
-    from .evaluation import evaluate
+    from drumnmf.evaluation.metrics import evaluate
+    from drumnmf.io.annotations import CLASSES as CLASS_NAMES
 
     references = {r.item.id: r.reference for r in runs}
     estimates = {r.item.id: r.estimate(picker) for r in runs}
@@ -1154,7 +1154,7 @@ class Table:
 
 
 def _write_text(path: Path, text: str) -> None:
-    from .export import atomic_path
+    from drumnmf.io.export import atomic_path
 
     with atomic_path(path) as tmp:
         Path(tmp).write_text(text, encoding="utf-8")
@@ -1361,7 +1361,7 @@ def plot_budget_losses(curves: Table, path: str | os.PathLike[str]) -> Path:
         from matplotlib.figure import Figure
     except ImportError as exc:
         raise DrumnmfError("Fig. 4 needs matplotlib: pip install 'drumnmf[plot]'") from exc
-    from .plots import save_figure
+    from drumnmf.display.plots import save_figure
 
     fig = Figure(figsize=(10.0, 4.2), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
@@ -1448,7 +1448,7 @@ def provenance(command: str | Sequence[str] | None = None) -> dict[str, Any]:
     """
     from importlib import metadata
 
-    from .pipeline import versions
+    from drumnmf.pipeline import versions
 
     found = versions()
     for name in ("matplotlib", "threadpoolctl"):
@@ -1489,14 +1489,14 @@ def provenance(command: str | Sequence[str] | None = None) -> dict[str, Any]:
 
 
 def _write_json(path: Path, document: Mapping[str, Any]) -> None:
-    from .export import write_json
+    from drumnmf.io.export import write_json
 
     write_json(path, document)
 
 
 def _runs_rows(results: Results, window: float) -> Table:
     """Per item and variant: F per class for both pickers, timing, final loss."""
-    from .annotations import CLASSES as CLASS_NAMES
+    from drumnmf.io.annotations import CLASSES as CLASS_NAMES
 
     rows = []
     for r in results.runs:
@@ -1622,7 +1622,7 @@ def run_paper(
     -------
     PaperReport
     """
-    from .export import check_writable_dir
+    from drumnmf.io.export import check_writable_dir
 
     folder = check_writable_dir(out)
     everything = dataset_items(
@@ -1824,7 +1824,7 @@ def run_accuracy(
     if ablations and ablation_items:
         report(f"ablations: {len(ablation_items)} items x {len(ablations)} variants")
         ablation_results = run_variants(ablation_items, ablations, jobs=jobs, progress=progress)
-    from .corpus import load_manifest
+    from drumnmf.evaluation.corpus import load_manifest
 
     manifest = load_manifest(corpus)
     meta = provenance(command)
@@ -1842,7 +1842,7 @@ def run_accuracy(
     _write_text(doc_path, text)
     files: dict[str, Path] = {"doc": doc_path}
     if out is not None:
-        from .export import check_writable_dir
+        from drumnmf.io.export import check_writable_dir
 
         folder = check_writable_dir(out)
         names = [v.name for v in results.variants]
@@ -2040,7 +2040,7 @@ def render_accuracy_doc(
         out.append(
             f"Named variants of the default pipeline on the {', '.join(ablation_splits)} "
             "split (tuning data), adaptive-threshold micro F per condition. Add a row: append "
-            "a `Variant` to `drumnmf.experiment.ABLATIONS`, or pass `--variant 'NAME: "
+            "a `Variant` to `drumnmf.evaluation.experiments.ABLATIONS`, or pass `--variant 'NAME: "
             "key=value, ...'` to `drumnmf experiment accuracy`."
         )
         out.append("")

@@ -41,8 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import DrumnmfError
-from .plots import (
+from drumnmf.display.plots import (
     DB_RANGE,
     FMIN,
     _check_reference,
@@ -51,9 +50,10 @@ from .plots import (
     drum_colors,
     log_frequency_image,
 )
+from drumnmf.errors import DrumnmfError
 
 if TYPE_CHECKING:
-    from .pipeline import Transcription
+    from drumnmf.pipeline import Transcription
 
 __all__ = [
     "AUDIO_RATE",
@@ -248,7 +248,7 @@ def estimate_tempo(
 
 
 def _asset(name: str) -> str:
-    return resources.files("drumnmf").joinpath(f"data/report/{name}").read_text(encoding="utf-8")
+    return resources.files("drumnmf").joinpath(f"display/assets/{name}").read_text(encoding="utf-8")
 
 
 def _quantize(rows: np.ndarray, scale: np.ndarray) -> list[str]:
@@ -263,7 +263,7 @@ def _load_song(
     samples: np.ndarray | None,
     sample_rate: int | None,
 ) -> np.ndarray | None:
-    from .audio import load_audio, prepare_samples
+    from drumnmf.io.audio import load_audio, prepare_samples
 
     if audio_path is not None and samples is not None:
         raise DrumnmfError("give audio_path or samples, not both")
@@ -563,7 +563,7 @@ def render_report(
     colors = drum_colors(list(drums) + [d for d in ref if d not in drums])
     data = _page_data(transcription, colors, ref, audio_uri, max_columns)
 
-    from . import __version__
+    from drumnmf import __version__
 
     name = title or (
         Path(transcription.source).name if transcription.source != "<array>" else "transcription"
@@ -732,7 +732,7 @@ def write_report(
     >>> result = transcribe("song.wav", kit="my.kit.json")  # doctest: +SKIP
     >>> write_report(result, "song.html")  # doctest: +SKIP
     """
-    from .export import atomic_path
+    from drumnmf.io.export import atomic_path
 
     if Path(path).suffix.lower() not in (".html", ".htm"):
         raise DrumnmfError(f"the report is an HTML page: name it '*.html', got '{path}'")

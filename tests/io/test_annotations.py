@@ -1,4 +1,4 @@
-"""Tests of drumnmf.annotations: one fixture per reader, label maps, sniffing, reductions."""
+"""Tests of drumnmf.io.annotations: one fixture per reader, label maps, sniffing, reductions."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import mido
 import numpy as np
 import pytest
 
-import drumnmf.annotations as ann
-from drumnmf.annotations import (
+import drumnmf.io.annotations as ann
+from drumnmf.errors import DrumnmfError
+from drumnmf.io.annotations import (
     CANONICAL_DRUMS,
     CLASSES,
     ENST_LABELS,
@@ -31,10 +32,9 @@ from drumnmf.annotations import (
     reduce_classes,
     sniff_format,
 )
-from drumnmf.errors import DrumnmfError
 
-DATA = Path(__file__).resolve().parent / "data" / "annotations"
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA = Path(__file__).resolve().parents[1] / "data" / "annotations"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
 def onsets_equal(a: Annotations, expected: dict[str, list[float]]) -> None:
@@ -383,7 +383,7 @@ def test_midi_errors(tmp_path: Path) -> None:
 
 def test_reads_drumnmf_exports(tmp_path: Path) -> None:
     """Round trip through the project's own writers (CSV, JSON document, MIDI)."""
-    export = pytest.importorskip("drumnmf.export")
+    export = pytest.importorskip("drumnmf.io.export")
     onsets = {"kick": np.array([0.5, 1.5]), "snare": np.array([1.0]), "hihat": np.array([0.5])}
     strengths = {"kick": np.array([2.0, 1.0]), "snare": np.array([0.5]), "hihat": np.array([1.0])}
     export.write_csv(tmp_path / "t.csv", onsets, strengths)

@@ -11,12 +11,12 @@ from pathlib import Path
 import mido
 import pytest
 
-from drumnmf.annotations import FORMATS
 from drumnmf.cli import evaluate as cli_evaluate
 from drumnmf.errors import DrumnmfError
-from drumnmf.evaluation import evaluate_paths
+from drumnmf.evaluation.metrics import evaluate_paths
+from drumnmf.io.annotations import FORMATS
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 PAIRS = DATA / "annotations" / "pairs"
 GOLDEN = json.loads((DATA / "golden" / "fixture_pairs.json").read_text())
 HAS_MAIN = (Path(cli_evaluate.__file__).resolve().parents[1] / "__main__.py").is_file()
@@ -183,12 +183,12 @@ def test_register_imports_nothing_heavy() -> None:
 def test_json_target_is_checked_before_scoring(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import drumnmf.evaluation
+    import drumnmf.evaluation.metrics
 
     def fail(*args: object, **kwargs: object) -> None:
         raise AssertionError("scored before checking --json")
 
-    monkeypatch.setattr(drumnmf.evaluation, "evaluate_paths", fail)
+    monkeypatch.setattr(drumnmf.evaluation.metrics, "evaluate_paths", fail)
     (tmp_path / "regular.txt").write_text("0.5 kick\n")
     with pytest.raises(DrumnmfError, match=r"'.*regular\.txt' is a file, not a folder"):
         run(

@@ -13,9 +13,10 @@ from drumnmf.errors import DrumnmfError
 
 matplotlib = pytest.importorskip("matplotlib", reason="figures need the [plot] extra")
 
-from drumnmf import plots  # noqa: E402
-from drumnmf.cli import main  # noqa: E402
 from test_report import synthetic_transcription  # noqa: E402
+
+from drumnmf.display import plots  # noqa: E402
+from drumnmf.cli import main  # noqa: E402
 
 from synth import SR, groove, place, write_hits, write_wav  # noqa: E402
 
@@ -85,7 +86,8 @@ def test_default_figure_sizes(tmp_path, transcription):
 
 def test_core_does_not_import_matplotlib():
     code = (
-        "import sys, drumnmf, drumnmf.pipeline, drumnmf.plots, drumnmf.report, drumnmf.cli;"
+        "import sys, drumnmf, drumnmf.pipeline, drumnmf.display.plots, drumnmf.display.report;"
+        "import drumnmf.cli;"
         "drumnmf.cli.build_parser();"
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported at start-up'"
     )

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from drumnmf.audio import load_audio, prepare_samples, write_audio
 from drumnmf.errors import DrumnmfError
+from drumnmf.io.audio import load_audio, prepare_samples, write_audio
 
 
 def _tone(sr, seconds=0.5, channels=1):

@@ -58,7 +58,8 @@ import mir_eval.util
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .annotations import (
+from drumnmf.errors import DrumnmfError
+from drumnmf.io.annotations import (
     CLASSES,
     FORMATS,
     SUFFIXES,
@@ -67,7 +68,6 @@ from .annotations import (
     order_drums,
     reduce_classes,
 )
-from .errors import DrumnmfError
 
 __all__ = [
     "DEFAULT_WINDOW",
@@ -621,7 +621,7 @@ def evaluate(
         Matching window in seconds; 0.05 = 50 ms.
     strengths : mapping str -> (mapping str -> np.ndarray), optional
         Per file and drum, the strength of each estimated onset (for ``top_k``). Default:
-        the strengths of estimates given as :class:`~drumnmf.annotations.Annotations`.
+        the strengths of estimates given as :class:`~drumnmf.io.annotations.Annotations`.
     top_k : bool
         Oracle top-k protocol (see the module docstring).
     drums : iterable of str, optional
@@ -787,7 +787,7 @@ def pair_paths(
     reference_path, estimate_path : str or path
         Files or folders. A reference folder needs an estimate folder.
     reference_format, estimate_format : str
-        ``"auto"`` or one of :data:`~drumnmf.annotations.FORMATS`; restricts the files
+        ``"auto"`` or one of :data:`~drumnmf.io.annotations.FORMATS`; restricts the files
         considered in a folder.
 
     Returns
@@ -858,7 +858,7 @@ def evaluate_paths(
     Parameters
     ----------
     reference_path, estimate_path : str or path
-        Files or folders of annotations (any format of :mod:`drumnmf.annotations`) and of
+        Files or folders of annotations (any format of :mod:`drumnmf.io.annotations`) and of
         drumnmf's CSV, JSON or MIDI output.
     window : float in (0, 1)
         Matching window in seconds; 0.05 = 50 ms.
@@ -867,13 +867,13 @@ def evaluate_paths(
         velocity), or their first k onsets when they have none.
     classes : {3, 5} or None
         Reduce both sides to the 3-class (kick, snare, hihat) or 5-class vocabulary with
-        :func:`~drumnmf.annotations.reduce_classes` and score exactly those classes; None
+        :func:`~drumnmf.io.annotations.reduce_classes` and score exactly those classes; None
         scores the drum names as read (compare MIDI estimates, which carry only note
         numbers, with a reduction).
     empty : {"skip", "zero", "one"}
         Empty-input policy (see the module docstring).
     reference_format, estimate_format : str
-        ``"auto"`` or one of :data:`~drumnmf.annotations.FORMATS`.
+        ``"auto"`` or one of :data:`~drumnmf.io.annotations.FORMATS`.
     errors : {"raise", "skip"}
         What a file that cannot be read does: ``"raise"`` stops with its error;
         ``"skip"`` leaves its recording out and lists it in ``failed`` (an error is still

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DrumnmfError
+from drumnmf.errors import DrumnmfError
 
 __all__ = ["load_audio", "prepare_samples", "write_audio"]
 
@@ -138,7 +138,7 @@ def write_audio(path: str | os.PathLike[str], samples: np.ndarray, sample_rate: 
     """Write mono or multichannel float samples atomically (format from the file suffix)."""
     import soundfile as sf
 
-    from .export import atomic_path
+    from drumnmf.io.export import atomic_path
 
     p = Path(path)
     data = np.asarray(samples)

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from drumnmf.report import write_report
 from test_report import synthetic_transcription
+
+from drumnmf.display.report import write_report
 
 from synth import SR, groove, place, write_hits, write_wav
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from drumnmf.errors import DrumnmfError
-from drumnmf.experiment import (
+from drumnmf.evaluation.experiments import (
     DATASET_KINDS,
     ENST_CALIBRATIONS,
     ENST_MIXES,
@@ -212,7 +212,7 @@ def test_parse_variant(text, expected):
 def test_describe_config_names_every_option():
     from dataclasses import fields
 
-    from drumnmf.experiment import describe_config
+    from drumnmf.evaluation.experiments import describe_config
 
     text = describe_config(TranscribeConfig())
     assert text.startswith("NeNMF 10 x 10, r_h ")
@@ -445,7 +445,7 @@ def test_enst_items_errors(enst_tiny, tmp_path):
 
 
 def test_enst_reference_uses_the_enst_label_map(enst_tiny):
-    from drumnmf.experiment import _load_reference
+    from drumnmf.evaluation.experiments import _load_reference
 
     path = enst_tiny / "drummer_1" / "annotation" / "010_phrase_rock_simple_medium_sticks.txt"
     ref = _load_reference(

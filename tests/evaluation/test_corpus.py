@@ -1,4 +1,4 @@
-"""Tests of drumnmf.corpus: a tiny corpus from a fake shared folder, the manifest, the CLI."""
+"""Tests of drumnmf.evaluation.corpus: a tiny corpus from a fake shared folder, manifest, CLI."""
 
 from __future__ import annotations
 
@@ -8,19 +8,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from test_render import KIT_XML, write_midi, write_samples
 
-from drumnmf.annotations import load_text
 from drumnmf.cli import main
-from drumnmf.corpus import (
+from drumnmf.errors import DrumnmfError
+from drumnmf.evaluation.corpus import (
     build_corpus,
     default_shared_dir,
     install_command,
     load_manifest,
     missing_dependencies,
 )
-from drumnmf.errors import DrumnmfError
+from drumnmf.io.annotations import load_text
 from drumnmf.kit import load_kit
-from test_render import KIT_XML, write_midi, write_samples
 
 from synth import SR, groove, place
 

@@ -13,11 +13,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from drumnmf.errors import DrumnmfError
-from drumnmf.factorization import Factorization
-from drumnmf.kit import Kit
-from drumnmf.pipeline import TranscribeConfig, Transcription
-from drumnmf.report import (
+from drumnmf.display.report import (
     AUDIO_RATE,
     N_ROWS,
     encode_audio,
@@ -26,6 +22,10 @@ from drumnmf.report import (
     render_report,
     write_report,
 )
+from drumnmf.errors import DrumnmfError
+from drumnmf.factorization import Factorization
+from drumnmf.kit import Kit
+from drumnmf.pipeline import TranscribeConfig, Transcription
 from drumnmf.spectrogram import SpectrogramSettings
 
 
@@ -298,7 +298,7 @@ def test_reference_is_embedded_and_scored(transcription):
 
 
 def test_reference_may_be_annotations(tmp_path, transcription):
-    from drumnmf.annotations import load_annotations
+    from drumnmf.io.annotations import load_annotations
 
     path = tmp_path / "ref.txt"
     path.write_text("".join(f"{t:.4f}\tKD\n" for t in transcription.onsets["kick"]))
