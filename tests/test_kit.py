@@ -215,3 +215,79 @@ def test_attack_frames_with_several_files_and_separate(tmp_path):
 def test_attack_frames_validated(tmp_path, bad):
     with pytest.raises(DrumnmfError, match="attack_frames must be an integer"):
         calibrate(write_hits(tmp_path), attack_frames=bad)
+
+
+# ------------------------------------------------- spans and templates computed by hand
+# Hits here are decaying tones of different partials (no two alike), placed so that each
+# starts exactly at the time of a frame ``k`` (sample ``k * 512``). By the detection rule
+# in drumnmf.kit (module docstring) such a hit's span starts at frame ``k - 1``, the first
+# frame whose window holds a quarter window (512 samples) of it, and ends at the next
+# hit's start or after HIT_SECONDS = 0.5 s = round(0.5 * 44100 / 512) = 43 frames.
+# Tones fade out over 50 ms, so their ends add no spectral-flux peak.
+
+HOP = 512
+LONGEST = 43  # frames in 0.5 s at 44.1 kHz, hop 512
+
+
+def _tone(partials, seconds, decay):
+    t = np.arange(int(seconds * SR)) / SR
+    wave = sum(a * np.sin(2 * np.pi * f * t) for f, a in partials)
+    fade = np.minimum(1.0, (t[-1] - t) / 0.05)
+    return (wave * np.exp(-t / decay) * fade).astype(np.float32)
+
+
+LOW = _tone([(220, 1.0), (660, 0.5)], 1.0, decay=0.3)
+BRIGHT = _tone([(1500, 0.6), (3100, 0.4), (5200, 0.3)], 1.0, decay=0.15)
+
+
+def _at(n_frames, *placed):
+    """Samples of ``n_frames`` frames with each (frame, sound) starting at that frame."""
+    out = np.zeros(n_frames * HOP, np.float32)
+    for frame, sound in placed:
+        out[frame * HOP : frame * HOP + sound.size] += sound
+    return out
+
+
+def _spectrum(samples):
+    return magnitude_spectrogram(samples, dtype=np.float64)
+
+
+@pytest.mark.parametrize(
+    ("placed", "spans"),
+    [
+        ([(20, LOW)], [(19, 19 + LONGEST)]),  # longer than 0.5 s: cut at 43 frames
+        ([(20, LOW), (140, 0.5 * BRIGHT)], [(19, 62), (139, 182)]),
+        ([(20, LOW), (46, BRIGHT)], [(19, 45), (45, 45 + LONGEST)]),  # next hit ends the first
+        ([(20, BRIGHT)], [(19, 62)]),
+    ],
+)
+def test_hit_spans_are_the_hand_computed_frames(placed, spans):
+    samples = _at(300, *placed)
+    assert detect_hits(_spectrum(samples), SpectrogramSettings()) == spans
+
+
+def test_template_averages_differently_shaped_hits_of_one_recording():
+    samples = _at(300, (20, LOW), (140, 0.5 * BRIGHT))
+    V = _spectrum(samples)
+    expected = (V[:, 19:62].mean(axis=1) + V[:, 139:182].mean(axis=1)) / 2
+    kit = calibrate([("kick", (samples, SR))])
+    np.testing.assert_allclose(kit.templates[:, 0], expected, rtol=1e-9, atol=1e-12)
+
+
+def test_recordings_of_one_drum_are_averaged_not_summed():
+    first, second = _at(120, (20, LOW)), _at(120, (20, 0.7 * BRIGHT))
+    one = _spectrum(first)[:, 19:62].mean(axis=1)
+    two = _spectrum(second)[:, 19:62].mean(axis=1)
+    kit = calibrate([("snare", (first, SR)), ("snare", (second, SR))])
+    assert kit.templates.shape[1] == 1
+    np.testing.assert_allclose(kit.templates[:, 0], (one + two) / 2, rtol=1e-9, atol=1e-12)
+    apart = calibrate([("snare", (first, SR)), ("snare", (second, SR))], separate=True)
+    np.testing.assert_allclose(apart.templates, np.c_[one, two], rtol=1e-9, atol=1e-12)
+
+
+def test_annotated_hit_spans_at_most_half_a_second():
+    samples = _at(200, (20, LOW))
+    onset = 20 * HOP / SR  # exactly frame 20
+    kit = calibrate_from_annotations(samples, {"kick": np.array([onset])}, sample_rate=SR)
+    expected = _spectrum(samples)[:, 20 : 20 + LONGEST].mean(axis=1)
+    np.testing.assert_allclose(kit.templates[:, 0], expected, rtol=1e-9, atol=1e-12)
