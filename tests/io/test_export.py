@@ -1,5 +1,7 @@
 import json
 import os
+import tempfile
+from pathlib import Path
 
 import mido
 import numpy as np
@@ -66,13 +68,36 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
-def test_unwritable_folder_nonroot(tmp_path):
+def test_unwritable_folder_is_refused(tmp_path, monkeypatch):
+    """Permission bits mean nothing to root (CI runs as root): the access check is mocked."""
     ro = tmp_path / "ro"
     ro.mkdir()
-    ro.chmod(0o500)
-    with pytest.raises(DrumnmfError, match="not writable"):
+    real_access = os.access
+    asked = []
+
+    def access(path, mode, *args, **kwargs):
+        if Path(path) == ro:
+            asked.append(mode)
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    with pytest.raises(DrumnmfError, match=r"output folder '.*ro' is not writable"):
         check_writable_dir(ro)
+    assert asked == [os.W_OK | os.X_OK]
+    assert check_writable_dir(tmp_path) == tmp_path  # a writable folder passes
+
+
+def test_write_into_a_folder_that_refuses_files(tmp_path, monkeypatch):
+    """The temporary file cannot be made (as in a read-only folder): a clear error, no file."""
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(DrumnmfError, match=r"cannot write into '.*' \(Permission denied\)"):
+        write_json(tmp_path / "x.json", {})
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_output_path_is_a_file(tmp_path):
@@ -103,3 +128,78 @@ def test_target_that_is_a_folder(tmp_path):
     blocker.write_text("x")
     with pytest.raises(DrumnmfError, match="is a file, not a folder"):
         write_json(blocker / "x.json", {})
+
+
+# ------------------------------------------------------ MIDI read back with mido, note by note
+
+TICKS_PER_SECOND = 480 * 2  # 480 ticks per beat at 120 bpm
+
+
+def _notes(path):
+    """(on_tick, off_tick, note, velocity) of every note, pairing each note-on with the next
+    note-off (or velocity-0 note-on) of the same note, from the file's delta times."""
+    midi = mido.MidiFile(str(path))
+    assert midi.ticks_per_beat == 480 and len(midi.tracks) == 1
+    now, open_notes, notes = 0, {}, []
+    for msg in midi.tracks[0]:
+        now += msg.time
+        if msg.type == "set_tempo":
+            assert msg.tempo == 500000  # 120 bpm
+        if msg.type not in ("note_on", "note_off"):
+            continue
+        assert msg.channel == 9  # General MIDI drums: channel 10
+        if msg.type == "note_on" and msg.velocity > 0:
+            open_notes.setdefault(msg.note, []).append((now, msg.velocity))
+        else:
+            on, velocity = open_notes[msg.note].pop(0)
+            notes.append((on, now, msg.note, velocity))
+    assert not any(open_notes.values()), f"hanging notes: {open_notes}"
+    return sorted(notes)
+
+
+def test_midi_notes_pair_up_with_exact_times_durations_and_velocities(tmp_path):
+    onsets = {
+        "kick": np.array([0.25, 0.5, 1.0, 2.0]),
+        "snare": np.array([0.75, 1.5]),
+    }
+    # velocity = rint(20 + 107 * strength / strongest of the drum): the floor is 20
+    strengths = {"kick": np.array([0.0, 0.2, 0.6, 1.0]) * 3.0, "snare": np.array([0.5, 0.1])}
+    write_midi(tmp_path / "x.mid", onsets, strengths, {"kick": 36, "snare": 38})
+    expected = [
+        (240, 36, 20),  # 0.25 s, strength 0: the floor
+        (480, 36, 41),  # 20 + 107 * 0.2 = 41.4
+        (720, 38, 127),  # the snare's strongest
+        (960, 36, 84),  # 20 + 107 * 0.6 = 84.2
+        (1440, 38, 41),  # 20 + 107 * 0.1 / 0.5 = 41.4
+        (1920, 36, 127),
+    ]
+    notes = _notes(tmp_path / "x.mid")
+    assert [(on, note, velocity) for on, _, note, velocity in notes] == expected
+    for on, off, _, _ in notes:
+        assert off - on == round(0.05 * TICKS_PER_SECOND)  # 48 ticks = 50 ms
+
+
+def test_midi_velocities_span_floor_to_top_linearly(tmp_path):
+    strengths = np.linspace(0.0, 2.0, 21)
+    onsets = np.arange(21) * 0.25
+    write_midi(
+        tmp_path / "x.mid", {"hihat": onsets}, {"hihat": strengths}, {"hihat": 42}, note_seconds=0.1
+    )
+    notes = _notes(tmp_path / "x.mid")
+    velocities = [v for _, _, _, v in notes]
+    assert velocities == [int(np.rint(20 + 107 * k / 20)) for k in range(21)]
+    assert velocities[0] == 20 and velocities[-1] == 127
+    assert [on for on, _, _, _ in notes] == [round(t * TICKS_PER_SECOND) for t in onsets]
+    assert all(off - on == round(0.1 * TICKS_PER_SECOND) for on, off, _, _ in notes)
+
+
+def test_midi_tempo_changes_ticks_not_times(tmp_path):
+    onsets = {"kick": np.array([0.3, 1.7])}
+    write_midi(tmp_path / "x.mid", onsets, {"kick": np.ones(2)}, {"kick": 36}, tempo_bpm=90.0)
+    midi = mido.MidiFile(str(tmp_path / "x.mid"))
+    now, times = 0.0, []
+    for msg in midi:  # mido converts ticks to seconds with the file's tempo
+        now += msg.time
+        if msg.type == "note_on" and msg.velocity > 0:
+            times.append(now)
+    np.testing.assert_allclose(times, [0.3, 1.7], atol=1e-3)
