@@ -151,6 +151,9 @@ def _notes(path):
         if msg.type == "note_on" and msg.velocity > 0:
             open_notes.setdefault(msg.note, []).append((now, msg.velocity))
         else:
+            assert open_notes.get(msg.note), (
+                f"note-off of {msg.note} at tick {now} before its note-on"
+            )
             on, velocity = open_notes[msg.note].pop(0)
             notes.append((on, now, msg.note, velocity))
     assert not any(open_notes.values()), f"hanging notes: {open_notes}"
