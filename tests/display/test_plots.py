@@ -11,12 +11,18 @@ import pytest
 
 from drumnmf.errors import DrumnmfError
 
-matplotlib = pytest.importorskip("matplotlib", reason="figures need the [plot] extra")
+from conftest import require
+
+try:
+    import matplotlib
+except ImportError:  # the [plot] extra
+    matplotlib = None
+require(matplotlib is not None, "figures need the [plot] extra: pip install 'drumnmf[plot]'")
 
 from test_report import synthetic_transcription  # noqa: E402
 
-from drumnmf.display import plots  # noqa: E402
 from drumnmf.cli import main  # noqa: E402
+from drumnmf.display import plots  # noqa: E402
 
 from synth import SR, groove, place, write_hits, write_wav  # noqa: E402
 

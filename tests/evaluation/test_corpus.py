@@ -22,6 +22,7 @@ from drumnmf.evaluation.corpus import (
 from drumnmf.io.annotations import load_text
 from drumnmf.kit import load_kit
 
+from conftest import require
 from synth import SR, groove, place
 
 INFO_HEADER = (
@@ -199,12 +200,10 @@ def test_cli_corpus_build_and_info(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 @pytest.mark.shared_data
-@pytest.mark.skipif(
-    not (default_shared_dir() / "groove_midi" / "info.csv").is_file()
-    or missing_dependencies(kits=["GMRockKit"]) != [],
-    reason="needs ../shared/data and Debian's hydrogen-data",
-)
 def test_real_shared_data_one_performance(tmp_path: Path) -> None:
+    require((default_shared_dir() / "groove_midi" / "info.csv").is_file(), "../shared/data absent")
+    missing = missing_dependencies(kits=["GMRockKit"])
+    require(not missing, f"missing {missing}: apt-get install hydrogen-drumkits hydrogen-data")
     manifest = build_corpus(
         tmp_path, kits=["GMRockKit"], splits=["validation"], max_per_split=1, max_seconds=5.0,
         ratios_db=[-6.0], mdb=False,

@@ -33,6 +33,8 @@ from drumnmf.evaluation.render import (
 from drumnmf.io.annotations import load_text
 from drumnmf.kit import calibrate
 
+from conftest import require
+
 SR = 44100
 HYDROGEN = Path("/usr/share/hydrogen/data/drumkits")
 FLUID = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
@@ -457,8 +459,11 @@ def test_cli_render_bad_input_exits_2(
 # ----------------------------------------------------------------------------- real kits
 
 
-@pytest.mark.skipif(not (HYDROGEN / "GMRockKit").is_dir(), reason="hydrogen-drumkits absent")
 def test_real_hydrogen_kit(tmp_path: Path) -> None:
+    require(
+        (HYDROGEN / "GMRockKit").is_dir(),
+        "hydrogen-drumkits absent: apt-get install hydrogen-drumkits",
+    )
     kit = load_sample_kit(HYDROGEN / "GMRockKit")
     for sound in ("kick", "snare", "hihat", "open_hihat", "pedal_hihat", "crash", "ride"):
         assert sound in kit.sounds
@@ -469,11 +474,11 @@ def test_real_hydrogen_kit(tmp_path: Path) -> None:
     assert calibrated_kit(kit).names[:3] == ("kick", "snare", "hihat")
 
 
-@pytest.mark.skipif(
-    shutil.which("fluidsynth") is None or not FLUID.is_file(),
-    reason="fluidsynth or fluid-soundfont-gm absent",
-)
 def test_sf2_kit_through_fluidsynth() -> None:
+    require(
+        shutil.which("fluidsynth") is not None and FLUID.is_file(),
+        "fluidsynth or fluid-soundfont-gm absent: apt-get install fluidsynth fluid-soundfont-gm",
+    )
     kit = load_sf2_kit(FLUID, sounds=("kick", "hihat"), velocities=(60, 120), hit_seconds=1.0)
     assert kit.sounds == ("kick", "hihat")
     kick = kit.instrument_for("kick")

@@ -33,6 +33,8 @@ from drumnmf.io.annotations import (
     sniff_format,
 )
 
+from conftest import require
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "annotations"
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -383,7 +385,8 @@ def test_midi_errors(tmp_path: Path) -> None:
 
 def test_reads_drumnmf_exports(tmp_path: Path) -> None:
     """Round trip through the project's own writers (CSV, JSON document, MIDI)."""
-    export = pytest.importorskip("drumnmf.io.export")
+    from drumnmf.io import export
+
     onsets = {"kick": np.array([0.5, 1.5]), "snare": np.array([1.0]), "hihat": np.array([0.5])}
     strengths = {"kick": np.array([2.0, 1.0]), "snare": np.array([0.5]), "hihat": np.array([1.0])}
     export.write_csv(tmp_path / "t.csv", onsets, strengths)
@@ -594,8 +597,7 @@ GMD = SHARED / "groove_midi"
 
 @pytest.mark.shared_data
 def test_real_mdb_class_and_subclass_files_agree() -> None:
-    if not MDB.is_dir():
-        pytest.skip(f"{MDB} is absent")
+    require(MDB.is_dir(), f"{MDB} is absent")
     class_files = sorted((MDB / "class").glob("*_class.txt"))
     assert class_files
     for class_file in class_files:
@@ -612,8 +614,7 @@ def test_real_mdb_class_and_subclass_files_agree() -> None:
 
 @pytest.mark.shared_data
 def test_real_groove_midi_files_read_completely() -> None:
-    if not GMD.is_dir():
-        pytest.skip(f"{GMD} is absent")
+    require(GMD.is_dir(), f"{GMD} is absent")
     files = sorted(GMD.glob("drummer1/session1/*.mid"))[:2]
     assert files
     for path in files:
