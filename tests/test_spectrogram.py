@@ -60,7 +60,11 @@ def test_frame_conversions_roundtrip():
     [
         ({"n_fft": 0}, "n_fft must be a positive integer"),
         ({"hop_length": -1}, "hop_length must be a positive integer"),
-        ({"hop_length": 4096}, "larger than n_fft"),
+        (
+            {"hop_length": 4096},
+            "^hop_length=4096 is larger than n_fft=2048: samples between frames would be "
+            "skipped; use hop_length <= n_fft$",
+        ),
         ({"window": "nope"}, "unknown window"),
         ({"sample_rate": 44100.5}, "sample_rate must be a positive integer"),
     ],
@@ -74,8 +78,11 @@ def test_settings_validation(kwargs, match):
     ("x", "match"),
     [
         (np.zeros((10, 2)), "mono"),
-        (np.zeros(0), "empty"),
-        (np.array([0.0, np.nan]), "NaN"),
+        (np.zeros(0), "^samples is empty; give at least one sample of audio$"),
+        (
+            np.array([0.0, np.nan]),
+            "^samples contain NaN or infinite values; clean the audio first$",
+        ),
     ],
 )
 def test_bad_samples(x, match):
@@ -88,3 +95,56 @@ def test_settings_dict_roundtrip():
     assert SpectrogramSettings.from_dict(s.to_dict()) == s
     with pytest.raises(DrumnmfError, match="invalid spectrogram settings"):
         SpectrogramSettings.from_dict({"sample_rate": 1})
+
+
+def test_smallest_valid_settings_are_accepted():
+    assert SpectrogramSettings(n_fft=512, hop_length=512).hop_length == 512  # hop = window
+    tiny = SpectrogramSettings(sample_rate=1, n_fft=1, hop_length=1)
+    assert tiny.n_bins == 1 and tiny.frame_seconds == 1.0
+
+
+def test_bin_frequencies_step_by_rate_over_window():
+    s = SpectrogramSettings(sample_rate=22050, n_fft=1024, hop_length=256)
+    freqs = s.bin_frequencies()
+    assert freqs.shape == (513,)
+    np.testing.assert_allclose(freqs, np.arange(513) * 22050 / 1024)
+
+
+def test_settings_dict_roundtrip_keeps_the_window():
+    s = SpectrogramSettings(window="hamming")
+    assert SpectrogramSettings.from_dict(s.to_dict()).window == "hamming"
+
+
+def _reference(x, n_fft, hop, window):
+    """Centred frames, zero padding, |rfft| frame by frame: the module docstring's rule."""
+    padded = np.concatenate([np.zeros(n_fft // 2), x, np.zeros(n_fft)])
+    n_frames = 1 + x.size // hop
+    frames = [padded[t * hop : t * hop + n_fft] * window for t in range(n_frames)]
+    return np.abs(np.fft.rfft(np.array(frames), axis=1)).T
+
+
+def test_long_signal_matches_frame_by_frame_reference():
+    # more than two blocks of 512 frames, the last one partial
+    x = np.random.default_rng(1).standard_normal(512 * 1300 + 77)
+    V = magnitude_spectrogram(x, dtype=np.float64)
+    hann = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(2048) / 2048)
+    np.testing.assert_allclose(V, _reference(x, 2048, 512, hann), rtol=1e-9, atol=1e-9)
+
+
+def test_other_windows_come_from_scipy():
+    import scipy.signal
+
+    x = np.random.default_rng(2).standard_normal(6000)
+    s = SpectrogramSettings(n_fft=1024, hop_length=256, window="hamming")
+    V = magnitude_spectrogram(x, s, dtype=np.float64)
+    window = scipy.signal.get_window("hamming", 1024)  # periodic, as for the FFT
+    np.testing.assert_allclose(V, _reference(x, 1024, 256, window), rtol=1e-9, atol=1e-9)
+
+
+def test_frame_conversions_types():
+    s = SpectrogramSettings()
+    frames = seconds_to_frames(np.array([0.0, 0.0116, 1.0]), s)
+    assert frames.dtype == np.int64
+    np.testing.assert_array_equal(frames, [0, 1, 86])
+    assert seconds_to_frames(1.0, s) == 86
+    np.testing.assert_allclose(frames_to_seconds(np.array([0, 86]), s), [0.0, 86 * 512 / 44100])

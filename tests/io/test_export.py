@@ -151,6 +151,7 @@ def _notes(path):
         if msg.type == "note_on" and msg.velocity > 0:
             open_notes.setdefault(msg.note, []).append((now, msg.velocity))
         else:
+            assert msg.velocity == 0  # note-off (release) velocity
             assert open_notes.get(msg.note), (
                 f"note-off of {msg.note} at tick {now} before its note-on"
             )
@@ -206,3 +207,54 @@ def test_midi_tempo_changes_ticks_not_times(tmp_path):
         if msg.type == "note_on" and msg.velocity > 0:
             times.append(now)
     np.testing.assert_allclose(times, [0.3, 1.7], atol=1e-3)
+
+
+def test_midi_far_times_keep_exact_ticks(tmp_path):
+    write_midi(tmp_path / "x.mid", {"kick": np.array([600.0])}, {"kick": np.ones(1)}, {"kick": 36})
+    ((on, off, _, _),) = _notes(tmp_path / "x.mid")
+    assert (on, off) == (600 * TICKS_PER_SECOND, 600 * TICKS_PER_SECOND + 48)
+
+
+def test_midi_drum_without_onsets_and_odd_strengths(tmp_path):
+    onsets = {"kick": np.array([0.5, 1.0]), "snare": np.array([])}
+    strengths = {"kick": np.array([-1.0, 1.0]), "snare": np.array([])}  # below zero: velocity 1
+    write_midi(tmp_path / "x.mid", onsets, strengths, {"kick": 36, "snare": 38})
+    assert [(note, v) for _, _, note, v in _notes(tmp_path / "x.mid")] == [(36, 1), (36, 127)]
+    with pytest.raises(ValueError):
+        write_midi(tmp_path / "y.mid", {"kick": np.ones(2)}, {"kick": np.ones(3)}, {"kick": 36})
+
+
+def test_rows_sort_by_time_then_drum_name_and_need_one_strength_per_onset(tmp_path):
+    onsets = {"kick": np.array([0.5]), "hihat": np.array([0.5])}
+    strengths = {"kick": np.array([0.1]), "hihat": np.array([2.0])}
+    write_csv(tmp_path / "x.csv", onsets, strengths)
+    assert (tmp_path / "x.csv").read_text().splitlines()[1:] == [
+        "0.500000,hihat,2",
+        "0.500000,kick,0.1",
+    ]
+    with pytest.raises(ValueError):
+        write_csv(tmp_path / "y.csv", {"kick": np.ones(2)}, {"kick": np.ones(1)})
+
+
+def test_json_is_indented_in_given_key_order(tmp_path):
+    document = {"b": 1, "a": {"z": [1, 2], "y": str(tmp_path)}}
+    write_json(tmp_path / "x.json", document)
+    assert (tmp_path / "x.json").read_text() == json.dumps(document, indent=2) + "\n"
+
+
+def test_json_paths_and_unknown_types(tmp_path):
+    write_json(tmp_path / "x.json", {"path": tmp_path / "song.wav"})
+    assert json.loads((tmp_path / "x.json").read_text()) == {"path": str(tmp_path / "song.wav")}
+    with pytest.raises(TypeError, match="^cannot serialise set to JSON$"):
+        write_json(tmp_path / "y.json", {"bad": {1, 2}})
+    assert not (tmp_path / "y.json").exists()
+
+
+def test_output_folder_is_created_with_parents_or_refused(tmp_path):
+    nested = tmp_path / "a" / "b" / "c"
+    assert check_writable_dir(nested) == nested and nested.is_dir()
+    with pytest.raises(
+        DrumnmfError, match=r"^output folder '.*nope' does not exist; create it first$"
+    ):
+        check_writable_dir(tmp_path / "nope", create=False)
+    assert not (tmp_path / "nope").exists()
