@@ -148,3 +148,13 @@ def test_frame_conversions_types():
     np.testing.assert_array_equal(frames, [0, 1, 86])
     assert seconds_to_frames(1.0, s) == 86
     np.testing.assert_allclose(frames_to_seconds(np.array([0, 86]), s), [0.0, 86 * 512 / 44100])
+
+
+def test_frame_conversions_compute_in_float64():
+    s = SpectrogramSettings()
+    # float32 times of a long recording: float32 division would round ~4% of them wrongly
+    seconds = np.linspace(0, 20000, 100001, dtype=np.float32)
+    expected = np.rint(seconds.astype(np.float64) / (512 / 44100))
+    np.testing.assert_array_equal(seconds_to_frames(seconds, s), expected)
+    times = frames_to_seconds(np.arange(5, dtype=np.float32), s)
+    assert times.dtype == np.float64
