@@ -5,6 +5,7 @@ import pytest
 
 from drumnmf.errors import DrumnmfError
 from drumnmf.kit import (
+    DRUM_NOTES,
     Kit,
     calibrate,
     calibrate_from_annotations,
@@ -291,3 +292,318 @@ def test_annotated_hit_spans_at_most_half_a_second():
     kit = calibrate_from_annotations(samples, {"kick": np.array([onset])}, sample_rate=SR)
     expected = _spectrum(samples)[:, 20 : 20 + LONGEST].mean(axis=1)
     np.testing.assert_allclose(kit.templates[:, 0], expected, rtol=1e-9, atol=1e-12)
+
+
+# ------------------------------------------------------------- names, notes and messages
+
+# The General MIDI percussion key map (GM 1, channel 10), by its own names.
+GM_PERCUSSION = {
+    36: "Bass Drum 1",
+    37: "Side Stick",
+    38: "Acoustic Snare",
+    39: "Hand Clap",
+    40: "Electric Snare",
+    41: "Low Floor Tom",
+    42: "Closed Hi-Hat",
+    43: "High Floor Tom",
+    44: "Pedal Hi-Hat",
+    45: "Low Tom",
+    46: "Open Hi-Hat",
+    47: "Low-Mid Tom",
+    49: "Crash Cymbal 1",
+    50: "High Tom",
+    51: "Ride Cymbal 1",
+    52: "Chinese Cymbal",
+    53: "Ride Bell",
+    54: "Tambourine",
+    55: "Splash Cymbal",
+    56: "Cowbell",
+    57: "Crash Cymbal 2",
+}
+EXPECTED_NOTES = {
+    "kick": "Bass Drum 1",
+    "side_stick": "Side Stick",
+    "rimshot": "Side Stick",
+    "snare": "Acoustic Snare",
+    "clap": "Hand Clap",
+    "electric_snare": "Electric Snare",
+    "floor_tom": "Low Floor Tom",
+    "low_floor_tom": "Low Floor Tom",
+    "high_floor_tom": "High Floor Tom",
+    "hihat": "Closed Hi-Hat",
+    "pedal_hihat": "Pedal Hi-Hat",
+    "open_hihat": "Open Hi-Hat",
+    "low_tom": "Low Tom",
+    "tom": "Low-Mid Tom",
+    "mid_tom": "Low-Mid Tom",
+    "high_tom": "High Tom",
+    "crash": "Crash Cymbal 1",
+    "cymbal": "Crash Cymbal 1",
+    "crash2": "Crash Cymbal 2",
+    "ride": "Ride Cymbal 1",
+    "china": "Chinese Cymbal",
+    "ride_bell": "Ride Bell",
+    "tambourine": "Tambourine",
+    "splash": "Splash Cymbal",
+    "cowbell": "Cowbell",
+}
+
+
+def test_drum_notes_are_general_midi():
+    assert {name: GM_PERCUSSION[note] for name, note in DRUM_NOTES.items()} == EXPECTED_NOTES
+
+
+@pytest.mark.parametrize(
+    ("spelling", "name"),
+    [
+        *[(a, "kick") for a in ("bd", "KD", "bass", "bassdrum", "Bass Drum", "kickdrum")],
+        *[(a, "snare") for a in ("sd", "snaredrum", "Snare")],
+        *[(a, "hihat") for a in ("hh", "hi_hat", "hat", "CHH", "closed hihat", "hi-hat")],
+        ("ohh", "open_hihat"),
+        ("openhat", "open_hihat"),
+        ("phh", "pedal_hihat"),
+        ("tt", "tom"),
+        ("toms", "tom"),
+        ("ht", "high_tom"),
+        ("mt", "mid_tom"),
+        ("lt", "low_tom"),
+        ("ft", "floor_tom"),
+        ("crash cymbal", "crash"),
+        ("rd", "ride"),
+        ("ride-cymbal", "ride"),
+        ("rs", "rimshot"),
+        ("cb", "cowbell"),
+        ("  Tom  2 ", "tom_2"),  # unknown names are kept, lower-cased, spaces to '_'
+    ],
+)
+def test_every_alias(spelling, name):
+    assert canonical_drum_name(spelling) == name
+
+
+@pytest.mark.parametrize("bad", ["", "  ", "k!ck", "tom/2"])
+def test_invalid_names_are_named(bad):
+    with pytest.raises(DrumnmfError) as info:
+        canonical_drum_name(bad)
+    assert str(info.value) == (
+        f"invalid drum name {bad!r}; use letters, digits and '_' (e.g. 'kick', 'snare')"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [("kick_2.wav", "kick"), ("snare-10.flac", "snare"), ("hh.take1.wav", "hihat"), ("7.wav", "7")],
+)
+def test_drum_name_from_file_name(tmp_path, path, name):
+    write_wav(tmp_path / path, np.concatenate([np.zeros(4410, np.float32), kick()]))
+    kit = calibrate([tmp_path / path], notes={"7": 60})
+    assert kit.names == (name,)
+    assert kit.sources == (str(tmp_path / path),)
+
+
+def test_notes_given_by_alias_override_the_defaults(tmp_path):
+    paths = write_hits(tmp_path, repeats=1)
+    kit = calibrate(paths, notes={"BD": 35, "Hi-Hat": 44})
+    assert kit.midi_notes == (35, 38, 44)
+    assert kit.note_of("bd") == 35 and kit.index("HH") == 2
+
+
+def test_kit_messages_name_the_value_and_the_fix():
+    t = np.ones((1025, 2))
+    cases = [
+        (lambda: Kit((), (), np.ones((1025, 0)), ()), "^a kit needs at least one drum; calibrate"),
+        (
+            lambda: Kit(("kick", "kick"), (36, 36), t, (0, 1)),
+            r"^drum names repeat in \('kick', 'kick'\); give each drum once$",
+        ),
+        (
+            lambda: Kit(("kick", "snare"), (36,), t, (0, 1)),
+            "^2 drums but 1 MIDI notes; give one each$",
+        ),
+        (
+            lambda: Kit(("kick", "snare"), (36, 128), t, (0, 1)),
+            "^MIDI note 128 of 'snare' is outside 0..127$",
+        ),
+        (lambda: Kit(("kick",), (-1,), t[:, :1], (0,)), "^MIDI note -1 of 'kick' is outside"),
+        (
+            lambda: Kit(("kick",), (36,), np.ones(1025), (0,)),
+            r"^templates must have shape \(1025, n_templates\) for n_fft=2048, got \(1025,\)$",
+        ),
+        (
+            lambda: Kit(("kick",), (36,), t, (0,)),
+            r"^2 templates but 1 template_drums entries$",
+        ),
+        (
+            lambda: Kit(("kick", "snare"), (36, 38), t, (0, 0)),
+            r"^template_drums \(0, 0\) must give every drum 0..1 at least one template$",
+        ),
+        (
+            lambda: Kit(("kick",), (36,), np.full((1025, 1), np.nan), (0,)),
+            "^templates must be finite and nonnegative$",
+        ),
+        (
+            lambda: Kit(("kick", "snare"), (36, 38), np.c_[t[:, 0], np.zeros(1025)], (0, 1)),
+            "^template 1 of 'snare' is all zero; recalibrate it from an audible hit$",
+        ),
+    ]
+    for make, match in cases:
+        with pytest.raises(DrumnmfError, match=match):
+            make()
+
+
+def test_edge_notes_and_templates_are_accepted():
+    kit = Kit(("a", "b"), (0, 127), np.eye(1025)[:, :2], (0, 1))
+    assert kit.midi_notes == (0, 127) and kit.n_drums == 2
+    assert kit.templates.dtype == np.float64
+
+
+def test_subset_keeps_each_templates_source():
+    t = np.abs(np.random.default_rng(0).standard_normal((1025, 4))) + 0.1
+    kit = Kit(
+        ("kick", "snare", "hihat"), (36, 38, 42), t, (0, 1, 1, 2), sources=("k", "s1", "s2", "h")
+    )
+    sub = kit.subset(["snare", "kick"])
+    assert sub.names == ("snare", "kick") and sub.midi_notes == (38, 36)
+    assert sub.template_drums == (0, 0, 1)
+    assert sub.sources == ("s1", "s2", "k")
+    np.testing.assert_array_equal(sub.templates, t[:, [1, 2, 0]])
+    assert sub.settings == kit.settings
+    bare = Kit(("kick", "snare"), (36, 38), t[:, :2], (0, 1), sources=("both",))
+    assert bare.subset(["snare"]).sources == ("both",)
+
+
+def test_unknown_drum_message():
+    kit = Kit(("kick", "snare"), (36, 38), np.ones((1025, 2)), (0, 1))
+    with pytest.raises(DrumnmfError, match="^unknown drum 'tuba'; this kit has kick, snare$"):
+        kit.index("tuba")
+
+
+def test_settings_mismatch_message():
+    kit = Kit(("kick",), (36,), np.ones((1025, 1)), (0,))
+    other = SpectrogramSettings(hop_length=256)
+    with pytest.raises(DrumnmfError) as info:
+        kit.check_settings(other)
+    assert str(info.value) == (
+        f"the kit was calibrated with {kit.settings.to_dict()} but transcription uses "
+        f"{other.to_dict()}; recalibrate the kit with these settings or transcribe with the kit's"
+    )
+    kit.check_settings(SpectrogramSettings())
+
+
+def test_kit_file_is_exactly_the_documented_format(tmp_path):
+    kit = Kit(
+        ("kick", "cowbell"),
+        (36, 56),
+        np.c_[np.full(1025, 0.5), np.linspace(0, 1, 1025)],
+        (0, 1),
+        sources=("a.wav", "b.wav"),
+    )
+    data = kit.to_dict()
+    assert list(data) == ["format", "version", "settings", "drums", "templates", "sources"]
+    assert data["format"] == "drumnmf-kit" and data["version"] == 1
+    assert data["settings"] == {
+        "sample_rate": 44100,
+        "n_fft": 2048,
+        "hop_length": 512,
+        "window": "hann",
+    }
+    assert data["drums"] == [
+        {"name": "kick", "midi_note": 36},
+        {"name": "cowbell", "midi_note": 56},
+    ]
+    assert [t["drum"] for t in data["templates"]] == ["kick", "cowbell"]
+    assert data["templates"][0]["spectrum"][:2] == [0.5, 0.5]
+    assert data["templates"][1]["spectrum"][1] == float(f"{1 / 1024:.6g}")  # 6 digits
+    assert data["sources"] == ["a.wav", "b.wav"]
+    back = Kit.from_dict(json.loads(json.dumps(data)))
+    assert (back.names, back.midi_notes, back.template_drums, back.sources) == (
+        kit.names,
+        kit.midi_notes,
+        kit.template_drums,
+        kit.sources,
+    )
+    np.testing.assert_allclose(back.templates, kit.templates, rtol=5e-6)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda d: d.pop("format"), r'^kit is not a drumnmf kit \(no "format": "drumnmf-kit"\)$'),
+        (
+            lambda d: d.update(version=2),
+            "^kit has kit format version 2; this drumnmf reads version 1: upgrade drumnmf$",
+        ),
+        (lambda d: d.pop("drums"), r"^kit is malformed \(KeyError\('drums'\)\); recalibrate it$"),
+        (lambda d: d["templates"][0].update(drum="tuba"), r"^kit is malformed \(ValueError"),
+        (lambda d: d["drums"][0].update(midi_note="x"), r"^kit is malformed \(ValueError"),
+        (lambda d: d.update(templates=[]), "^kit has no templates; recalibrate it$"),
+    ],
+)
+def test_malformed_kit_dicts(change, match):
+    data = Kit(("kick",), (36,), np.ones((1025, 1)), (0,)).to_dict()
+    change(data)
+    with pytest.raises(DrumnmfError, match=match):
+        Kit.from_dict(data)
+
+
+def test_kit_file_errors_name_the_file(tmp_path):
+    (tmp_path / "list.json").write_text("[1, 2]")
+    with pytest.raises(
+        DrumnmfError, match=r"^'.*list\.json' is not a drumnmf kit; recalibrate it$"
+    ):
+        load_kit(tmp_path / "list.json")
+    (tmp_path / "bad.json").write_text('{"format": "other"}')
+    with pytest.raises(DrumnmfError, match=r"^kit '.*bad\.json' is not a drumnmf kit"):
+        load_kit(tmp_path / "bad.json")
+    with pytest.raises(DrumnmfError, match=r"^kit file not found: '.*nope\.json'; create one with"):
+        load_kit(tmp_path / "nope.json")
+    (tmp_path / "bin.json").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(
+        DrumnmfError, match=r"^cannot read kit '.*bin\.json' \(.*\); recalibrate it$"
+    ):
+        load_kit(tmp_path / "bin.json")
+    kit = Kit(("kick",), (36,), np.ones((1025, 1)), (0,))
+    save_kit(kit, tmp_path / "k.json")
+    assert json.loads((tmp_path / "k.json").read_text(encoding="utf-8"))["format"] == "drumnmf-kit"
+
+
+def test_calibration_errors(tmp_path):
+    silent = write_wav(tmp_path / "kick.wav", np.zeros(SR, np.float32))
+    with pytest.raises(DrumnmfError, match=r"^hit of 'snare' is silent"):
+        calibrate([("snare", (np.zeros(SR, np.float32), SR))])
+    with pytest.raises(DrumnmfError, match=r"^no calibration hits given; record one file per drum"):
+        calibrate(())
+    with pytest.raises(
+        DrumnmfError,
+        match=r"^attack_frames must be an integer >= 0 \(0 = one template, e\.g\. 2\), got -1$",
+    ):
+        calibrate([silent], attack_frames=-1)
+    kit = calibrate([("kick", (kick(), SR))], attack_frames=np.int64(0))
+    assert kit.template_drums == (0,)
+    known = ", ".join(sorted(DRUM_NOTES))
+    with pytest.raises(DrumnmfError) as info:
+        calibrate([("gong", (kick(), SR))])
+    assert str(info.value) == (
+        "unknown drum name 'gong': give its General MIDI note (CLI: --note gong=NOTE) "
+        f"or use a known name: {known}"
+    )
+
+
+def test_annotated_calibration_errors():
+    audio = place({"kick": np.array([0.5])}, 1.0)
+    with pytest.raises(DrumnmfError, match="^sample_rate is required when audio is an array$"):
+        calibrate_from_annotations(audio, {"kick": np.array([0.5])})
+    for bad in (0.0, -0.1, float("nan")):
+        with pytest.raises(
+            DrumnmfError, match=r"^isolation must be a positive number of seconds, got"
+        ):
+            calibrate_from_annotations(
+                audio, {"kick": np.array([0.5])}, sample_rate=SR, isolation=bad
+            )
+    with pytest.raises(
+        DrumnmfError, match=r"^the annotations hold no onsets; give 'time label' lines$"
+    ):
+        calibrate_from_annotations(audio, {"kick": np.array([])}, sample_rate=SR)
+    with pytest.raises(DrumnmfError, match="^no drum of the recording has usable annotated hits$"):
+        calibrate_from_annotations(
+            audio, {"kick": np.array([5.0])}, sample_rate=SR, skip_missing=True
+        )
