@@ -200,3 +200,134 @@ def test_cli_flags_reach_the_config():
     assert (config.fmin, config.fmax) == (40.0, 12000.0)
     paper = config_from_args(parser.parse_args(["--preset", "paper"]))
     assert paper == TranscribeConfig.paper()
+
+
+# ------------------------------------------------- plain references, from the docstrings
+
+
+def reference_filterbank(sample_rate, n_fft, bands_per_octave, fmin, fmax):
+    """Triangles between consecutive distinct bins of the log-spaced centres, in loops."""
+    resolution = sample_rate / n_fft
+    top = min(fmax, sample_rate / 2)
+    centres, k = [], 0
+    while fmin * 2 ** (k / bands_per_octave) <= top * (1 + 1e-12):
+        centres.append(fmin * 2 ** (k / bands_per_octave))
+        k += 1
+    bins = sorted({round(c / resolution) for c in centres})
+    filters = np.zeros((len(bins) - 2, n_fft // 2 + 1))
+    for row in range(len(bins) - 2):
+        low, centre, high = bins[row : row + 3]
+        for b in range(low, centre + 1):
+            filters[row, b] = (b - low) / (centre - low) if centre > low else 1.0
+        for b in range(centre, high + 1):
+            filters[row, b] = (high - b) / (high - centre) if high > centre else 1.0
+    return filters
+
+
+@pytest.mark.parametrize(
+    ("sample_rate", "n_fft", "bands_per_octave", "fmin", "fmax"),
+    [
+        (44100, 2048, 12, 30.0, 16000.0),
+        (44100, 2048, 13, 31.0, 16000.0),
+        (22050, 1024, 12, 30.0, 16000.0),  # fmax above Nyquist: clipped to 11025 Hz
+        (44100, 2048, 6, 5.0, 20000.0),  # the lowest centre rounds to bin 0
+        (44100, 4096, 24, 0.5, 1000.0),  # fmin below 1 Hz
+        (8000, 512, 3, 100.0, 4000.0),
+    ],
+)
+def test_filterbank_matches_plain_reference(sample_rate, n_fft, bands_per_octave, fmin, fmax):
+    settings = SpectrogramSettings(sample_rate=sample_rate, n_fft=n_fft, hop_length=n_fft // 4)
+    got = log_filterbank(settings, bands_per_octave=bands_per_octave, fmin=fmin, fmax=fmax)
+    want = reference_filterbank(sample_rate, n_fft, bands_per_octave, fmin, fmax)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+def test_filterbank_defaults_are_12_per_octave_from_30_hz_to_16_khz():
+    np.testing.assert_allclose(
+        log_filterbank(), reference_filterbank(44100, 2048, 12, 30.0, 16000.0), atol=1e-15
+    )
+
+
+def test_filterbank_range_limits():
+    # three distinct bins (bins 10, 11, 12 at 21.5 Hz each) make exactly one band
+    one = log_filterbank(fmin=10 * 44100 / 2048, fmax=12 * 44100 / 2048, bands_per_octave=12)
+    assert one.shape == (1, 1025)
+    with pytest.raises(DrumnmfError) as info:
+        log_filterbank(fmin=1000.0, fmax=1010.0)
+    assert str(info.value) == (
+        "only 1 distinct bins between fmin=1000.0 and fmax=1010.0 Hz; "
+        "widen the range or raise n_fft"
+    )
+    with pytest.raises(DrumnmfError, match=r"^need 0 < fmin < fmax in Hz"):
+        log_filterbank(fmin=100.0, fmax=100.0)
+
+
+def _median_nearest(V, size, axis):
+    """Median over a centred window of ``size`` along ``axis``, edges repeated."""
+    half = size // 2
+    pad = [(0, 0), (0, 0)]
+    pad[axis] = (half, size - 1 - half)
+    padded = np.pad(V, pad, mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, size, axis=axis)
+    return np.median(windows, axis=-1)
+
+
+def reference_mask(V, time_frames, freq_bands, power):
+    V = np.asarray(V, dtype=np.float64)
+    harmonic = _median_nearest(V, time_frames, axis=1)
+    percussive = _median_nearest(V, freq_bands, axis=0)
+    scale = V.max()
+    h, p = (harmonic / scale) ** power, (percussive / scale) ** power
+    return (p + 0.5e-12) / (p + h + 1e-12)
+
+
+@pytest.mark.parametrize(
+    ("time_frames", "freq_bands", "power"), [(17, 7, 2.0), (5, 3, 1.0), (1, 1, 0.5), (9, 5, 3.0)]
+)
+def test_mask_matches_plain_reference(rng, time_frames, freq_bands, power):
+    V = 0.8 * rng.random((24, 60))  # peak below 1
+    V[:, 30] += 0.5  # a click
+    V[5, :] += 0.3  # a tone
+    options = {"time_frames": time_frames, "freq_bands": freq_bands, "power": power}
+    want = reference_mask(V, time_frames, freq_bands, power)
+    np.testing.assert_allclose(percussive_mask(V, **options), want, rtol=1e-10)
+    np.testing.assert_allclose(percussive_spectrogram(V, **options), V * want, rtol=1e-10)
+
+
+def test_mask_defaults_are_17_frames_7_bands_power_2(rng):
+    V = rng.random((30, 80))
+    want = reference_mask(V, 17, 7, 2.0)
+    np.testing.assert_allclose(percussive_mask(V), want, rtol=1e-10)
+    np.testing.assert_allclose(percussive_spectrogram(V), V * want, rtol=1e-10)
+
+
+def test_mask_is_one_half_where_both_medians_vanish():
+    V = np.zeros((9, 30))
+    V[:3, :] = 1.0  # the other rows are silent
+    mask = percussive_mask(V, time_frames=5, freq_bands=3)
+    np.testing.assert_array_equal(mask[6:], 0.5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mask_keeps_the_precision(dtype, rng):
+    assert percussive_mask(rng.random((6, 20)).astype(dtype)).dtype == dtype
+    assert percussive_mask(np.zeros((6, 20), dtype=dtype)).dtype == dtype
+    assert percussive_mask(np.zeros((0, 4), dtype=dtype)).shape == (0, 4)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"time_frames": 0}, "time_frames must be a positive integer (e.g. 17 and 7), got 0"),
+        ({"freq_bands": 2.5}, "freq_bands must be a positive integer (e.g. 17 and 7), got 2.5"),
+        ({"power": -1.0}, "power must be a positive number (e.g. 2), got -1.0"),
+    ],
+)
+def test_mask_messages(kwargs, message):
+    with pytest.raises(DrumnmfError) as info:
+        percussive_mask(np.ones((4, 4)), **kwargs)
+    assert str(info.value) == message
+    with pytest.raises(DrumnmfError) as info:
+        percussive_mask(-np.ones((3, 3)))
+    assert str(info.value) == "the spectrogram must be finite and nonnegative (a magnitude STFT)"
