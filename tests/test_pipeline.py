@@ -189,3 +189,261 @@ def test_crosstalk_flags_reach_the_config():
     assert (config.crosstalk_ratio, config.crosstalk_similarity) == (0.0, 0.7)
     paper = config_from_args(parser.parse_args(["--preset", "paper"]))
     assert paper == TranscribeConfig.paper()
+
+
+# --------------------------------------------------------- what transcribe returns, exactly
+
+
+def test_config_defaults_are_the_documented_ones():
+    assert TranscribeConfig().to_dict() == {
+        "solver": "nenmf",
+        "harmonic_rank": 5,
+        "max_iter": None,
+        "inner_iter": 10,
+        "picker": "adaptive",
+        "threshold_window": 0.1,
+        "offsets": {},
+        "min_interval": 0.05,
+        "onset_timing": "rise",
+        "seed": 0,
+        "bands_per_octave": 12,
+        "fmin": 30.0,
+        "fmax": 16000.0,
+        "percussive_frames": 17,
+        "percussive_bands": 7,
+        "min_band_share": 0.0,
+        "band_share_relative": 0.5,
+        "crosstalk_ratio": 0.5,
+        "crosstalk_similarity": 0.5,
+    }
+    paper = TranscribeConfig.paper()
+    assert (paper.onset_timing, paper.bands_per_octave, paper.percussive_frames) == ("peak", 0, 0)
+    assert (paper.min_band_share, paper.crosstalk_ratio, paper.picker) == (0.0, 0.0, "adaptive")
+
+
+def test_offsets_default_to_the_papers_and_can_be_overridden():
+    config = TranscribeConfig(offsets=(("kick", 0.3),))
+    assert config.offset("kick") == 0.3
+    assert (config.offset("snare"), config.offset("hihat"), config.offset("gong")) == (
+        0.1,
+        0.05,
+        0.1,
+    )
+    assert config.to_dict()["offsets"] == {"kick": 0.3}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"solver": "als"}, "unknown solver 'als'; use one of ('nenmf', 'mur')"),
+        ({"picker": "peaks"}, "unknown picker 'peaks'; use one of ('adaptive', 'topk')"),
+        ({"harmonic_rank": 1.5}, "harmonic_rank must be an integer >= 0, got 1.5"),
+        ({"max_iter": 2.0}, "max_iter must be a positive integer, got 2.0"),
+        ({"inner_iter": 0}, "inner_iter must be a positive integer, got 0"),
+        ({"threshold_window": 0}, "threshold_window must be a positive number of seconds, got 0"),
+        (
+            {"min_interval": float("nan")},
+            "min_interval must be a positive number of seconds, got nan",
+        ),
+        ({"onset_timing": "late"}, "unknown onset_timing 'late'; use one of ('rise', 'peak')"),
+        ({"offsets": (("kick", -0.1),)}, "threshold offset of 'kick' must be >= 0, got -0.1"),
+        (
+            {"bands_per_octave": True},
+            "bands_per_octave must be an integer >= 0 (0 = off), got True",
+        ),
+        ({"percussive_frames": -1}, "percussive_frames must be an integer >= 0 (0 = off), got -1"),
+        ({"percussive_bands": 0}, "percussive_bands must be a positive integer (e.g. 7), got 0"),
+        ({"min_band_share": 1.0}, "min_band_share must be in [0, 1) (0 = off, e.g. 0.2), got 1.0"),
+        (
+            {"band_share_relative": -1.0},
+            "band_share_relative must be a number >= 0 (0 = off, e.g. 0.5), got -1.0",
+        ),
+        (
+            {"crosstalk_ratio": -0.5},
+            "crosstalk_ratio must be a number >= 0 (0 = off, e.g. 0.5), got -0.5",
+        ),
+        (
+            {"crosstalk_similarity": 1.5},
+            "crosstalk_similarity must be in [0, 1] (e.g. 0.5), got 1.5",
+        ),
+        (
+            {"fmin": 100.0, "fmax": 100.0},
+            "need 0 < fmin < fmax in Hz (e.g. 30 and 16000), got fmin=100.0, fmax=100.0",
+        ),
+    ],
+)
+def test_config_messages(kwargs, message):
+    with pytest.raises(DrumnmfError) as info:
+        TranscribeConfig(**kwargs)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"harmonic_rank": 0, "max_iter": 1, "inner_iter": 1},
+        {"bands_per_octave": 0, "percussive_frames": 0, "percussive_bands": 1},
+        {"min_band_share": 0.0, "band_share_relative": 0.0, "crosstalk_ratio": 0.0},
+        {"crosstalk_similarity": 0.0, "offsets": (("kick", 0.0),)},
+        {"crosstalk_similarity": 1.0, "min_band_share": 0.99},
+    ],
+)
+def test_config_edge_values_are_accepted(kwargs):
+    assert TranscribeConfig(**kwargs)
+
+
+@pytest.fixture(scope="module")
+def plain(kit, song):
+    """The paper's pipeline without gates: onsets straight from the pickers."""
+    _, audio = song
+    config = replace(TranscribeConfig.paper(), harmonic_rank=RANK, max_iter=5)
+    return audio, config, transcribe(audio, kit=kit, sample_rate=SR, config=config)
+
+
+def test_result_is_the_sum_of_its_stages(kit, plain):
+    from drumnmf.onsets import pick_adaptive
+    from drumnmf.spectrogram import frames_to_seconds, magnitude_spectrogram
+
+    audio, config, result = plain
+    V = magnitude_spectrogram(audio)
+    np.testing.assert_array_equal(result.spectrogram, V)
+    assert result.features is None and result.factorized is result.spectrogram
+    n_frames = V.shape[1]
+    np.testing.assert_allclose(result.frame_times, np.arange(n_frames) * 512 / SR)
+    assert result.duration == audio.size / SR and result.source == "<array>"
+    np.testing.assert_array_equal(result.activations, result.factorization.drum_activations)
+    assert result.activations.dtype == np.float64
+    for i, drum in enumerate(kit.names):
+        picked = pick_adaptive(
+            result.activations[i],
+            frame_rate=SR / 512,
+            offset=config.offset(drum),
+            window=config.threshold_window,
+            min_interval=config.min_interval,
+            timing="peak",
+        )
+        np.testing.assert_array_equal(
+            result.onsets[drum], frames_to_seconds(picked.frames, kit.settings)
+        )
+        np.testing.assert_array_equal(result.strengths[drum], picked.strengths)
+        np.testing.assert_array_equal(result.thresholds[i], picked.threshold)
+    assert set(result.seconds) == {"load", "spectrogram", "features", "factorize", "onsets"}
+    assert all(v >= 0 for v in result.seconds.values())
+    assert result.factorization.n_iter == 5 and result.config is config and result.kit is kit
+
+
+def test_multi_template_activation_is_the_sum_of_its_rows(tmp_path, song):
+    _, audio = song
+    paths = write_hits(tmp_path)
+    multi = drumnmf.calibrate([*paths, f"snare={paths[1]}"], separate=True)
+    result = transcribe(
+        audio, kit=multi, sample_rate=SR, config=TranscribeConfig(harmonic_rank=RANK)
+    )
+    rows = result.factorization.drum_activations.astype(np.float64)
+    assert multi.template_drums == (0, 1, 1, 2)
+    np.testing.assert_allclose(result.activations, [rows[0], rows[1] + rows[2], rows[3]])
+
+
+def test_transcription_document(kit, plain):
+    _, config, result = plain
+    doc = result.to_dict()
+    assert doc["format"] == "drumnmf-transcription" and doc["version"] == 1
+    assert doc["source"] == "<array>" and doc["duration"] == result.duration
+    times = sorted((round(float(t), 6), d) for d in kit.names for t in result.onsets[d])
+    assert [(o["time"], o["drum"]) for o in doc["onsets"]] == times
+    assert doc["counts"] == {d: int(result.onsets[d].size) for d in kit.names}
+    assert doc["config"] == config.to_dict()
+    assert doc["settings"] == kit.settings.to_dict()
+    assert doc["kit"] == {
+        "drums": [{"name": "kick", "midi_note": 36}, {"name": "snare", "midi_note": 38},
+                  {"name": "hihat", "midi_note": 42}],
+        "sources": list(kit.sources),
+    }  # fmt: skip
+    assert doc["factorization"] == {
+        "solver": "nenmf",
+        "n_iter": 5,
+        "converged": False,
+        "final_loss": float(result.factorization.losses[-1]),
+    }
+    assert set(doc["versions"]) == {
+        "drumnmf",
+        "numpy",
+        "scipy",
+        "soundfile",
+        "soxr",
+        "mido",
+        "mir_eval",
+    }
+    assert "not installed" not in doc["versions"].values()
+    assert doc["seconds"] == result.seconds
+
+
+def test_saved_files_and_their_names(kit, plain, tmp_path):
+    import mido
+
+    from drumnmf.io.annotations import load_csv
+
+    _, _, result = plain
+    written = save_transcription(result, tmp_path / "new" / "out", formats=("csv", "mid"))
+    assert sorted(written) == ["csv", "mid"]
+    assert written["csv"] == tmp_path / "new" / "out" / "drums.csv"  # an array: "drums"
+    read = load_csv(written["csv"]).onsets
+    for drum in kit.names:
+        np.testing.assert_allclose(read.get(drum, np.zeros(0)), result.onsets[drum], atol=1e-6)
+    notes = {m.note for m in mido.MidiFile(str(written["mid"])) if m.type == "note_on"}
+    assert notes == {36, 38, 42}
+    named = save_transcription(result, tmp_path, stem="take", formats=("json",))
+    assert named == {"json": tmp_path / "take.json"}
+    with pytest.raises(DrumnmfError) as info:
+        save_transcription(result, tmp_path, formats=("csv", "wav"))
+    assert str(info.value) == "unknown output format(s) ['wav']; choose from ('csv', 'json', 'mid')"
+
+
+def test_kit_file_settings_check_and_callback(kit, song, tmp_path):
+    from drumnmf.kit import save_kit
+    from drumnmf.spectrogram import SpectrogramSettings
+
+    _, audio = song
+    save_kit(kit, tmp_path / "k.json")
+    seen = []
+    config = TranscribeConfig(harmonic_rank=RANK, max_iter=3)
+    result = transcribe(
+        audio[: 2 * SR],
+        kit=str(tmp_path / "k.json"),
+        sample_rate=SR,
+        config=config,
+        settings=SpectrogramSettings(),
+        callback=lambda i, loss: seen.append((i, loss)),
+    )
+    assert result.kit.names == kit.names
+    assert [i for i, _ in seen] == [1, 2, 3]
+    np.testing.assert_allclose([loss for _, loss in seen], result.factorization.losses)
+    with pytest.raises(DrumnmfError, match="^the kit was calibrated with"):
+        transcribe(audio, kit=kit, sample_rate=SR, settings=SpectrogramSettings(hop_length=256))
+
+
+def test_top_k_counts_by_alias_and_messages(kit, song):
+    _, audio = song
+    config = TranscribeConfig(picker="topk", harmonic_rank=RANK)
+    result = transcribe(
+        audio, kit=kit, sample_rate=SR, config=config, top_k={"BD": 2, "SD": 1, "HH": 3}
+    )
+    assert result.n_onsets == {"kick": 2, "snare": 1, "hihat": 3}
+    with pytest.raises(DrumnmfError) as info:
+        transcribe(audio, kit=kit, sample_rate=SR, config=config, top_k={"kick": 3})
+    assert str(info.value) == "top_k has no count for ['snare', 'hihat']; give k for every drum"
+    with pytest.raises(DrumnmfError) as info:
+        transcribe(audio, kit=kit, sample_rate=SR, config=config)
+    assert str(info.value) == "the top-k picker needs k per drum: pass top_k={'kick': 40, ...}"
+    with pytest.raises(DrumnmfError) as info:
+        transcribe(audio, kit=kit)
+    assert str(info.value) == "sample_rate is required when audio is an array of samples"
+
+
+def test_output_stem_and_with_options():
+    from drumnmf.pipeline import output_stem, with_options
+
+    assert output_stem("dir/song.take1.wav") == "song.take1"
+    base = TranscribeConfig()
+    changed = with_options(base, solver="mur", harmonic_rank=None, seed=3)
+    assert (changed.solver, changed.harmonic_rank, changed.seed) == ("mur", 5, 3)
