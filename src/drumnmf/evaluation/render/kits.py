@@ -205,6 +205,19 @@ class SampleKit:
         return None
 
 
+# Words that name a cymbal or percussion sound, tried in order (after drums and the bell).
+_NAME_SOUNDS = (
+    ("ride", "ride"),
+    ("splash", "splash"),
+    ("china", "china"),
+    ("crash", "crash"),
+    ("cymbal", "crash"),
+    ("clap", "clap"),
+    ("cowbell", "cowbell"),
+    ("tambourine", "tambourine"),
+)
+
+
 def guess_sound(name: str) -> str | None:
     """Guess the sound of an instrument from its name (``"Hat Closed"`` -> ``"hihat"``).
 
@@ -237,20 +250,9 @@ def guess_sound(name: str) -> str | None:
         return "high_tom"
     if "bell" in words or "cup" in n:
         return "ride_bell"
-    if "ride" in n:
-        return "ride"
-    if "splash" in n:
-        return "splash"
-    if "china" in n:
-        return "china"
-    if "crash" in n or "cymbal" in n:
-        return "crash"
-    if "clap" in n:
-        return "clap"
-    if "cowbell" in n:
-        return "cowbell"
-    if "tambourine" in n:
-        return "tambourine"
+    for word, sound in _NAME_SOUNDS:
+        if word in n:
+            return sound
     return None
 
 

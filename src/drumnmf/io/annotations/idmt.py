@@ -13,16 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from drumnmf.errors import DrumnmfError
-from drumnmf.io.annotations._core import (
-    IDMT_LABELS,
-    Annotations,
-    PathLike,
-    Unknown,
-    _assemble,
-    _mapper,
-    _parse_float,
-    _read_text,
-)
+from drumnmf.io.annotations._core import IDMT_LABELS, Annotations, PathLike, Unknown
+from drumnmf.io.annotations._reading import _assemble, _mapper, _parse_float, _read_text
 
 __all__ = ["load_idmt_xml", "load_svl"]
 
@@ -36,10 +28,7 @@ def _parse_xml(path: PathLike) -> ET.Element:
 
 
 def load_idmt_xml(
-    path: PathLike,
-    *,
-    label_map: Mapping[str, str | None] | None = None,
-    unknown: Unknown = "error",
+    path: PathLike, *, label_map: Mapping[str, str | None] | None = None, unknown: Unknown = "error"
 ) -> Annotations:
     """Read an IDMT-SMT-Drums XML annotation: ``<event>`` elements with ``<onsetSec>``
     and ``<instrument>`` (KD, SD, HH), anywhere in the document.
@@ -49,13 +38,12 @@ def load_idmt_xml(
     path : str or path
         The ``.xml`` file (``annotation_xml/RealDrum01_00#MIX.xml``).
     label_map, unknown
-        As in the reader conventions of :mod:`drumnmf.io.annotations`; the default
-        map is :data:`IDMT_LABELS`, and an unknown label is an error.
+        Over :data:`IDMT_LABELS` (KD, SD, HH); an unknown instrument raises by default.
 
     Returns
     -------
     Annotations
-        Without strengths.
+        No strengths: the XML has none.
     """
     name = Path(path).name
     events: list[tuple[float, str, float | None]] = []
@@ -90,15 +78,14 @@ def load_svl(
     path : str or path
         The ``.svl`` file.
     label_map, unknown
-        As in the reader conventions; the default map is :data:`IDMT_LABELS`, and an
-        unknown label is an error.
+        Over :data:`IDMT_LABELS`; an unknown label raises by default.
     instrument : str, optional
         One label for every point (``"KD"``), for layers of a single drum.
 
     Returns
     -------
     Annotations
-        Without strengths.
+        Points carry no strengths.
     """
     p = Path(path)
     root = _parse_xml(p)

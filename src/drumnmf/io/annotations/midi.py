@@ -10,14 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from drumnmf.errors import DrumnmfError
-from drumnmf.io.annotations._core import (
-    GM_DRUM_NOTES,
-    Annotations,
-    PathLike,
-    Unknown,
-    _assemble,
-    _mapper,
-)
+from drumnmf.io.annotations._core import GM_DRUM_NOTES, Annotations, PathLike, Unknown
+from drumnmf.io.annotations._reading import _assemble, _mapper
 
 __all__ = ["load_midi"]
 

@@ -13,17 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from drumnmf.errors import DrumnmfError
-from drumnmf.io.annotations._core import (
-    GENERIC_LABELS,
-    Annotations,
-    PathLike,
-    Unknown,
-    _assemble,
-    _mapper,
-    _normalize,
-    _parse_float,
-    _read_text,
-)
+from drumnmf.io.annotations._core import GENERIC_LABELS, Annotations, PathLike, Unknown
+from drumnmf.io.annotations._reading import _assemble, _mapper, _normalize, _parse_float, _read_text
 
 __all__ = ["load_csv", "load_json"]
 
@@ -33,10 +24,7 @@ _STRENGTH_COLUMNS = ("strength", "velocity", "salience", "activation")
 
 
 def load_csv(
-    path: PathLike,
-    *,
-    label_map: Mapping[str, str | None] | None = None,
-    unknown: Unknown = "keep",
+    path: PathLike, *, label_map: Mapping[str, str | None] | None = None, unknown: Unknown = "keep"
 ) -> Annotations:
     """Read ``time,drum[,strength]`` CSV, such as drumnmf's transcription output.
 
@@ -50,8 +38,8 @@ def load_csv(
     path : str or path
         The ``.csv`` file.
     label_map, unknown
-        As in the reader conventions of :mod:`drumnmf.io.annotations`; the default
-        map is :data:`GENERIC_LABELS`, and an unknown label is kept.
+        See the reader conventions (:mod:`drumnmf.io.annotations`); over
+        :data:`GENERIC_LABELS`, and an unknown label is kept by default.
 
     Returns
     -------
@@ -108,10 +96,7 @@ def _csv_columns(header: list[str], name: str) -> tuple[int, int, int | None]:
 
 
 def load_json(
-    path: PathLike,
-    *,
-    label_map: Mapping[str, str | None] | None = None,
-    unknown: Unknown = "keep",
+    path: PathLike, *, label_map: Mapping[str, str | None] | None = None, unknown: Unknown = "keep"
 ) -> Annotations:
     """Read drumnmf's JSON output: ``{"onsets": [{"time": 0.5, "drum": "kick", ...}]}``.
 
@@ -123,8 +108,7 @@ def load_json(
     path : str or path
         The ``.json`` file.
     label_map, unknown
-        As in the reader conventions; the default map is :data:`GENERIC_LABELS`, and
-        an unknown label is kept.
+        Over :data:`GENERIC_LABELS`, as for CSV.
 
     Returns
     -------

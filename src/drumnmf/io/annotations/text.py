@@ -17,11 +17,8 @@ from drumnmf.io.annotations._core import (
     Annotations,
     PathLike,
     Unknown,
-    _assemble,
-    _mapper,
-    _parse_float,
-    _read_text,
 )
+from drumnmf.io.annotations._reading import _assemble, _mapper, _parse_float, _read_text
 
 __all__ = ["load_enst", "load_mdb", "load_text"]
 
@@ -56,10 +53,7 @@ def _time_label_events(
 
 
 def load_enst(
-    path: PathLike,
-    *,
-    label_map: Mapping[str, str | None] | None = None,
-    unknown: Unknown = "error",
+    path: PathLike, *, label_map: Mapping[str, str | None] | None = None, unknown: Unknown = "error"
 ) -> Annotations:
     """Read an ENST-Drums annotation file: ``time label`` lines (``12.345 bd``).
 
@@ -68,13 +62,13 @@ def load_enst(
     path : str or path
         The ``.txt`` annotation file.
     label_map, unknown
-        As in the reader conventions of :mod:`drumnmf.io.annotations`; the default
-        map is :data:`ENST_LABELS`, and an unknown label is an error.
+        See the reader conventions (:mod:`drumnmf.io.annotations`); over
+        :data:`ENST_LABELS`, and an unknown label raises by default.
 
     Returns
     -------
     Annotations
-        Without strengths.
+        The ENST labels' drums; no strengths.
 
     Examples
     --------
@@ -87,10 +81,7 @@ def load_enst(
 
 
 def load_mdb(
-    path: PathLike,
-    *,
-    label_map: Mapping[str, str | None] | None = None,
-    unknown: Unknown = "error",
+    path: PathLike, *, label_map: Mapping[str, str | None] | None = None, unknown: Unknown = "error"
 ) -> Annotations:
     """Read an MDB Drums class or subclass file: ``time<TAB>label`` lines (``0.57 SD``).
 
@@ -102,23 +93,19 @@ def load_mdb(
     path : str or path
         A ``*_class.txt`` or ``*_subclass.txt`` file.
     label_map, unknown
-        As in the reader conventions; the default map is :data:`MDB_LABELS`, and an
-        unknown label is an error.
+        Over :data:`MDB_LABELS` (class and subclass labels); unknown ones raise.
 
     Returns
     -------
     Annotations
-        Without strengths.
+        No strengths (MDB files have none).
     """
     lookup = _mapper(MDB_LABELS, label_map, unknown, generic=False, what="MDB")
     return _assemble(_time_label_events(path, allow_strength=False, what="MDB"), lookup, str(path))
 
 
 def load_text(
-    path: PathLike,
-    *,
-    label_map: Mapping[str, str | None] | None = None,
-    unknown: Unknown = "keep",
+    path: PathLike, *, label_map: Mapping[str, str | None] | None = None, unknown: Unknown = "keep"
 ) -> Annotations:
     """Read ``time label [strength]`` lines with any labels (see :data:`GENERIC_LABELS`).
 
@@ -130,13 +117,12 @@ def load_text(
     path : str or path
         Whitespace-separated text file.
     label_map, unknown
-        As in the reader conventions; the default map is :data:`GENERIC_LABELS`, and
-        an unknown label is kept.
+        Over :data:`GENERIC_LABELS`; unknown labels are kept, lower-cased.
 
     Returns
     -------
     Annotations
-        With strengths when the lines have them.
+        With strengths when the lines have a third field.
     """
     lookup = _mapper(GENERIC_LABELS, label_map, unknown, generic=True, what="drum")
     return _assemble(_time_label_events(path, allow_strength=True, what="text"), lookup, str(path))
