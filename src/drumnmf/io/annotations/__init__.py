@@ -106,8 +106,9 @@ Modules
 One per format family, behind :func:`load_annotations`: :mod:`~drumnmf.io.annotations.text`
 (enst, mdb, text), :mod:`~drumnmf.io.annotations.tables` (csv, json),
 :mod:`~drumnmf.io.annotations.idmt` (idmt, svl) and :mod:`~drumnmf.io.annotations.midi`;
-:mod:`~drumnmf.io.annotations._core` holds :class:`Annotations`, the label maps,
-:func:`reduce_classes` and the steps the readers share.
+:mod:`~drumnmf.io.annotations._core` holds :class:`Annotations`, the label maps and
+:func:`reduce_classes`, and :mod:`~drumnmf.io.annotations._reading` the steps every reader
+shares (label lookup, number parsing, grouping the events).
 """
 
 from __future__ import annotations
