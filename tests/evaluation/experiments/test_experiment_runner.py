@@ -53,3 +53,26 @@ def test_run_variants_checks_its_arguments(tiny_corpus):
         run_variants(items, [v], jobs=0)
     with pytest.raises(DrumnmfError, match="no items"):
         run_variants([], [v])
+
+
+def test_run_variants_with_five_classes(tiny_corpus):
+    items = select_items(corpus_items(tiny_corpus), subsets=("groove/validation/*/drums",))
+    variants = (Variant("fast", TranscribeConfig(max_iter=5)),)
+    three = run_variants(items, variants, jobs=1)
+    five = run_variants(items, variants, jobs=1, classes=5)
+    assert all(set(r.reference) == {"kick", "snare", "hihat", "tom", "cymbal"} for r in five.runs)
+    scores = score(five.runs, "adaptive")
+    assert scores.drums == ("kick", "snare", "hihat", "tom", "cymbal")
+    # kick, snare and hi-hat pool the same drums in both vocabularies
+    for picker in ("adaptive", "topk"):
+        a, b = score(three.runs, picker), score(five.runs, picker)
+        for drum in ("kick", "snare", "hihat"):
+            assert (a.micro[drum].tp, a.micro[drum].fp, a.micro[drum].fn) == (
+                b.micro[drum].tp,
+                b.micro[drum].fp,
+                b.micro[drum].fn,
+            )
+    with pytest.raises(DrumnmfError, match="one number of classes"):
+        score([*three.runs, *five.runs], "adaptive")
+    with pytest.raises(DrumnmfError, match="classes must be one of"):
+        run_variants(items, variants, classes=4)

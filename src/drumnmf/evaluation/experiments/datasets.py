@@ -4,7 +4,7 @@
 :func:`corpus_items` lists the development corpus (:mod:`drumnmf.evaluation.corpus`),
 :func:`enst_items` an ENST-Drums copy (calibrating each drummer's kit), and
 :func:`dataset_items` either by kind. :func:`select_items` keeps subsets and splits;
-:func:`read_samples` and :func:`read_reference` read an item's audio and 3-class onsets.
+:func:`read_samples` and :func:`read_reference` read an item's audio and class onsets.
 """
 
 from __future__ import annotations
@@ -200,14 +200,14 @@ def read_samples(item: ExperimentItem, sample_rate: int) -> np.ndarray:
     return mixed
 
 
-def read_reference(item: ExperimentItem) -> dict[str, np.ndarray]:
-    """The item's reference onsets pooled into the 3 classes, seconds."""
+def read_reference(item: ExperimentItem, *, classes: int = CLASSES) -> dict[str, np.ndarray]:
+    """The item's reference onsets pooled into ``classes`` (3 or 5) classes, seconds."""
     from drumnmf.io.annotations import load_annotations, reduce_classes
 
     if item.reference_format == "enst":
-        return _enst_reference(item.reference)
+        return _enst_reference(item.reference, classes)
     return reduce_classes(
-        load_annotations(item.reference, fmt=item.reference_format).onsets, CLASSES
+        load_annotations(item.reference, fmt=item.reference_format).onsets, classes
     )
 
 
@@ -258,11 +258,11 @@ def enst_track_kind(stem: str) -> str:
     return found.group(1).lower() if found else "other"
 
 
-def _enst_reference(path: Path) -> dict[str, np.ndarray]:
-    """3-class onsets of an ENST annotation file (unknown labels read as ``other``)."""
+def _enst_reference(path: Path, classes: int = CLASSES) -> dict[str, np.ndarray]:
+    """Class onsets of an ENST annotation file (unknown labels read as ``other``)."""
     from drumnmf.io.annotations import load_enst, reduce_classes
 
-    return reduce_classes(load_enst(path, unknown="other").onsets, CLASSES)
+    return reduce_classes(load_enst(path, unknown="other").onsets, classes)
 
 
 def _kit_of(columns: Mapping[str, np.ndarray], sources: Mapping[str, str]) -> Kit:

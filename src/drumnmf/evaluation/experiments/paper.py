@@ -49,7 +49,6 @@ __all__ = ["PaperReport", "plot_budget_losses", "run_paper"]
 
 # ----------------------------------------------------------------------------- Fig. 4
 
-
 _COLORS = ("#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e")
 
 
@@ -59,7 +58,7 @@ def plot_budget_losses(curves: Table, path: str | os.PathLike[str]) -> Path:
     Parameters
     ----------
     curves : Table
-        From :func:`loss_curves`.
+        From :func:`~drumnmf.evaluation.experiments.tables.loss_curves`.
     path : path-like
         PNG (or SVG, PDF) to write.
 

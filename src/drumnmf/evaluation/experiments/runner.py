@@ -71,6 +71,8 @@ class Run:
     elapsed : np.ndarray [shape=(n_iter,)]
         Seconds from the start of the factorization to each loss.
     solver : str
+    classes : int
+        The class vocabulary (3 or 5) of ``reference`` and the estimates.
     """
 
     item: ExperimentItem
@@ -84,6 +86,7 @@ class Run:
     losses: np.ndarray
     elapsed: np.ndarray
     solver: str
+    classes: int = CLASSES
 
     def estimate(self, picker: str) -> dict[str, np.ndarray]:
         """The onsets of one picker (``"adaptive"`` or ``"topk"``)."""
@@ -138,13 +141,13 @@ class Results:
         )
 
 
-def _class_of(drum: str) -> str | None:
-    """The 3-class name a canonical drum joins, or None (not canonical, or left out)."""
+def _class_of(drum: str, classes: int) -> str | None:
+    """The class a canonical drum joins, or None (not canonical, or left out)."""
     from drumnmf.io.annotations import CANONICAL_DRUMS, reduce_classes
 
     if drum not in CANONICAL_DRUMS:
         return None
-    reduced = reduce_classes({drum: np.zeros(1)}, CLASSES)
+    reduced = reduce_classes({drum: np.zeros(1)}, classes)
     return next((cls for cls, times in reduced.items() if times.size), None)
 
 
@@ -154,6 +157,7 @@ def _run_one(
     samples: Mapping[int, np.ndarray],
     reference: Mapping[str, np.ndarray],
     load_seconds: float,
+    n_classes: int,
 ) -> Run:
     from drumnmf.io.annotations import CLASSES as CLASS_NAMES
     from drumnmf.io.annotations import reduce_classes
@@ -182,12 +186,12 @@ def _run_one(
     # every stage before the factorization (load, spectrogram, features)
     start = began + sum(v for k, v in result.seconds.items() if k not in ("factorize", "onsets"))
     clock = time.perf_counter()
-    classes = {d: _class_of(d) for d in result.drums}
+    classes = {d: _class_of(d, n_classes) for d in result.drums}
     canonical = {d: t for d, t in result.onsets.items() if classes[d] is not None}
-    adaptive = reduce_classes(canonical, CLASSES, merge_window=config.min_interval)
+    adaptive = reduce_classes(canonical, n_classes, merge_window=config.min_interval)
     top_k: dict[str, np.ndarray] = {}
     frame_rate = 1.0 / kit.settings.frame_seconds
-    for cls in CLASS_NAMES[CLASSES]:
+    for cls in CLASS_NAMES[n_classes]:
         rows = [i for i, d in enumerate(result.drums) if classes[d] == cls]
         k = int(reference.get(cls, np.zeros(0)).size)
         if not rows or k == 0:
@@ -220,10 +224,13 @@ def _run_one(
         losses=losses,
         elapsed=np.asarray(stamps, dtype=np.float64) - start,
         solver=result.factorization.solver,
+        classes=n_classes,
     )
 
 
-def _run_item(item: ExperimentItem, variants: Sequence[Variant]) -> tuple[list[Run], list[Failure]]:
+def _run_item(
+    item: ExperimentItem, variants: Sequence[Variant], classes: int
+) -> tuple[list[Run], list[Failure]]:
     """Every variant that applies on one item; audio and reference are read once."""
     from drumnmf.kit import default_kit, load_kit
 
@@ -233,7 +240,7 @@ def _run_item(item: ExperimentItem, variants: Sequence[Variant]) -> tuple[list[R
     if not wanted:
         return runs, failures
     try:
-        reference = read_reference(item)
+        reference = read_reference(item, classes=classes)
         rates = set()
         for variant in wanted:
             if variant.kit == "default":
@@ -247,7 +254,7 @@ def _run_item(item: ExperimentItem, variants: Sequence[Variant]) -> tuple[list[R
         return runs, [Failure(item.id, "*", str(exc))]
     for variant in wanted:
         try:
-            runs.append(_run_one(item, variant, samples, reference, load_seconds))
+            runs.append(_run_one(item, variant, samples, reference, load_seconds, classes))
         except (DrumnmfError, OSError) as exc:
             failures.append(Failure(item.id, variant.name, str(exc)))
     return runs, failures
@@ -271,6 +278,7 @@ def run_variants(
     variants: Sequence[Variant],
     *,
     jobs: int = DEFAULT_JOBS,
+    classes: int = CLASSES,
     progress: ProgressCallback | None = None,
 ) -> Results:
     """Run every variant on every item it applies to.
@@ -283,6 +291,10 @@ def run_variants(
     jobs : int >= 1
         Worker processes; each item runs in one worker (all its variants), with one BLAS
         thread per worker when ``jobs > 1``. 1 runs in this process.
+    classes : {3, 5}
+        The class vocabulary of references and estimates
+        (:func:`drumnmf.io.annotations.reduce_classes`): kick, snare, hihat, and with 5 also
+        tom and cymbal.
     progress : callable, optional
         Called with a line of text after each item.
 
@@ -291,11 +303,15 @@ def run_variants(
     Results
         Items whose audio, reference or kit cannot be read are listed in ``failures``.
     """
+    from drumnmf.io.annotations import CLASSES as CLASS_NAMES
+
     names = [v.name for v in variants]
     if not variants or len(set(names)) != len(names):
         raise DrumnmfError(f"variants must be a non-empty list with distinct names, got {names}")
     if not isinstance(jobs, int) or jobs < 1:
         raise DrumnmfError(f"jobs must be a positive number of worker processes, got {jobs!r}")
+    if classes not in CLASS_NAMES:
+        raise DrumnmfError(f"classes must be one of {sorted(CLASS_NAMES)}, got {classes!r}")
     if not items:
         raise DrumnmfError("no items to run; check the dataset path, --subset and --split")
     report = progress or (lambda _line: None)
@@ -310,7 +326,7 @@ def run_variants(
 
     if jobs == 1:
         for item in items:
-            finished(item, _run_item(item, variant_tuple))
+            finished(item, _run_item(item, variant_tuple, classes))
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -319,7 +335,7 @@ def run_variants(
         with ProcessPoolExecutor(
             max_workers=jobs, mp_context=context, initializer=_single_threaded
         ) as pool:
-            futures = {pool.submit(_run_item, item, variant_tuple): item for item in items}
+            futures = {pool.submit(_run_item, item, variant_tuple, classes): item for item in items}
             for future in as_completed(futures):
                 finished(futures[future], future.result())
     order = {name: i for i, name in enumerate(names)}
@@ -339,7 +355,7 @@ def run_variants(
 
 
 def score(runs: Sequence[Run], picker: str, *, window: float = WINDOW) -> EvaluationResult:
-    """Score runs (of one variant) with one picker on the 3 classes.
+    """Score runs (of one variant) with one picker on their classes (3 unless run with 5).
 
     Parameters
     ----------
@@ -357,6 +373,12 @@ def score(runs: Sequence[Run], picker: str, *, window: float = WINDOW) -> Evalua
     from drumnmf.evaluation.metrics import evaluate
     from drumnmf.io.annotations import CLASSES as CLASS_NAMES
 
+    vocabularies = {r.classes for r in runs}
+    if len(vocabularies) > 1:
+        raise DrumnmfError(
+            f"runs scored together must have one number of classes, got {sorted(vocabularies)}"
+        )
+    classes = vocabularies.pop() if vocabularies else CLASSES
     references = {r.item.id: r.reference for r in runs}
     estimates = {r.item.id: r.estimate(picker) for r in runs}
-    return evaluate(references, estimates, window=window, drums=CLASS_NAMES[CLASSES])
+    return evaluate(references, estimates, window=window, drums=CLASS_NAMES[classes])
