@@ -144,20 +144,18 @@ def run_accuracy(
 
         folder = check_writable_dir(out)
         names = [v.name for v in results.variants]
-        for name in names:
-            stem = "adaptive_" + re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
-            for path in write_table(
-                folder, stem, adaptive_table(results, name, window=window, per_subset=True)
-            ):
-                files[path.name] = path
-        for path in write_table(
-            folder, "topk", topk_table(results, names, window=window, per_subset=True)
-        ):
-            files[path.name] = path
-        for path in write_table(folder, "items", runs_table(results, window)):
-            files[path.name] = path
+        tables = {
+            "adaptive_" + re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_"): adaptive_table(
+                results, name, window=window, per_subset=True
+            )
+            for name in names
+        }
+        tables["topk"] = topk_table(results, names, window=window, per_subset=True)
+        tables["items"] = runs_table(results, window)
         if ablation_results is not None:
-            for path in write_table(folder, "ablation_items", runs_table(ablation_results, window)):
+            tables["ablation_items"] = runs_table(ablation_results, window)
+        for stem, table in tables.items():
+            for path in write_table(folder, stem, table):
                 files[path.name] = path
         files["config"] = folder / "config.json"
         write_json(

@@ -147,27 +147,11 @@ def topk_table(
             runs = results.select(name, patterns)
             if not runs:
                 continue
-            scores = score(runs, "topk", window=window)
-            rows.append(
-                (
-                    label,
-                    len(runs),
-                    name,
-                    "micro",
-                    *(scores.micro[d].f_measure for d in scores.drums),
-                    scores.micro_total.f_measure,
-                )
-            )
-            rows.append(
-                (
-                    label,
-                    len(runs),
-                    name,
-                    "macro",
-                    *(scores.macro[d] for d in scores.drums),
-                    scores.macro_total,
-                )
-            )
+            s = score(runs, "topk", window=window)
+            micro = [*(s.micro[d].f_measure for d in s.drums), s.micro_total.f_measure]
+            macro = [*(s.macro[d] for d in s.drums), s.macro_total]
+            for mean, values in (("micro", micro), ("macro", macro)):
+                rows.append((label, len(runs), name, mean, *values))
     return Table(
         title or "Table 1: oracle top-k F-measure",
         ("data", "files", "solver", "mean", "kick", "snare", "hihat", "all"),
