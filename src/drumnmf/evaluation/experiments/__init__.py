@@ -22,7 +22,8 @@ Conventions
 -----------
 Classes
     References and estimates are pooled into 3 classes (kick, snare, hihat) with
-    :func:`drumnmf.io.annotations.reduce_classes`; every other drum is left out.
+    :func:`drumnmf.io.annotations.reduce_classes`; every other drum is left out
+    (``run_variants(..., classes=5)`` also scores tom and cymbal).
 Matching
     50 ms either side (``window``), mir_eval's matching; see :mod:`drumnmf.evaluation.metrics`.
     *Micro* F pools TP/FP/FN over files, *macro* F is the mean of the files' F. A class
