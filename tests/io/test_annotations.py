@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from annotation_fixtures import DATA, write_midi
 from drumnmf.errors import DrumnmfError
 from drumnmf.io.annotations import load_annotations, sniff_format
+
+from annotation_fixtures import DATA, write_midi
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from annotation_fixtures import DATA, onsets_equal
 from drumnmf.errors import DrumnmfError
 from drumnmf.io.annotations import load_idmt_xml, load_svl
+
+from annotation_fixtures import DATA, onsets_equal
 
 
 def test_idmt_xml_fixture_sorts_events() -> None:

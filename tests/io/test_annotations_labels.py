@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import drumnmf.io.annotations as ann
-from annotation_fixtures import DATA
 from drumnmf.errors import DrumnmfError
 from drumnmf.io.annotations import (
     CANONICAL_DRUMS,
@@ -23,6 +22,8 @@ from drumnmf.io.annotations import (
     reduce_classes,
 )
 from drumnmf.io.annotations._core import _REDUCTIONS
+
+from annotation_fixtures import DATA
 
 
 def test_every_map_targets_canonical_names() -> None:

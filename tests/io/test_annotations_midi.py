@@ -8,9 +8,10 @@ import mido
 import numpy as np
 import pytest
 
-from annotation_fixtures import SHARED, onsets_equal, write_midi
 from drumnmf.errors import DrumnmfError
 from drumnmf.io.annotations import load_annotations, load_midi
+
+from annotation_fixtures import SHARED, onsets_equal, write_midi
 
 GMD = SHARED / "groove_midi"
 

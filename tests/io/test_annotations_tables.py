@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from annotation_fixtures import DATA, onsets_equal
 from drumnmf.errors import DrumnmfError
 from drumnmf.io.annotations import load_annotations, load_csv, load_json
+
+from annotation_fixtures import DATA, onsets_equal
 
 
 @pytest.mark.parametrize("name", ["transcription.csv", "transcription.json"])

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from annotation_fixtures import DATA, SHARED, onsets_equal
 from drumnmf.errors import DrumnmfError
 from drumnmf.io.annotations import (
     load_annotations,
@@ -17,6 +16,8 @@ from drumnmf.io.annotations import (
     reduce_classes,
     sniff_format,
 )
+
+from annotation_fixtures import DATA, SHARED, onsets_equal
 
 MDB = SHARED / "mdb_drums" / "annotations"
 
