@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import require
+from dependencies import require
 
 
 @pytest.mark.parametrize("value", ["true", "True", "1"])

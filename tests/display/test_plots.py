@@ -11,7 +11,7 @@ import pytest
 
 from drumnmf.errors import DrumnmfError
 
-from conftest import require
+from dependencies import require
 
 try:
     import matplotlib

@@ -19,7 +19,7 @@ from test_report import synthetic_transcription
 
 from drumnmf.display.report import write_report
 
-from conftest import require
+from dependencies import require
 from synth import SR, groove, place, write_hits, write_wav
 
 pytestmark = pytest.mark.browser

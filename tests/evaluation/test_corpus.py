@@ -22,7 +22,7 @@ from drumnmf.evaluation.corpus import (
 from drumnmf.io.annotations import load_text
 from drumnmf.kit import load_kit
 
-from conftest import require
+from dependencies import require
 from synth import SR, groove, place
 
 INFO_HEADER = (
