@@ -354,7 +354,10 @@ def detect_hits(spectrogram: np.ndarray, settings: SpectrogramSettings) -> list[
     log_v = np.log1p(V / (V.max() * 1e-4))
     flux = np.maximum(np.diff(log_v, axis=1, prepend=0.0), 0.0).sum(axis=0)
     gap = max(1, int(seconds_to_frames(MIN_HIT_GAP, settings)))
-    peaks, _ = find_peaks(flux, distance=gap)
+    # The first frame may be a peak too: a recording that starts with its hit (a trimmed
+    # one-shot sample) has its steepest rise there.
+    peaks, _ = find_peaks(np.concatenate(([-np.inf], flux)), distance=gap)
+    peaks -= 1
     if peaks.size == 0:
         peaks = np.array([int(np.argmax(energy))])
     peak_energy = np.array([energy[p : p + gap + 1].max() for p in peaks])
