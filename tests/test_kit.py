@@ -607,3 +607,198 @@ def test_annotated_calibration_errors():
         calibrate_from_annotations(
             audio, {"kick": np.array([5.0])}, sample_rate=SR, skip_missing=True
         )
+
+
+def test_kit_dicts_without_optional_keys_and_with_other_settings():
+    settings = SpectrogramSettings(sample_rate=22050, n_fft=512, hop_length=128)
+    kit = Kit(("kick", "snare"), (36, 38), np.ones((257, 2), dtype=int), (0, 1), settings=settings)
+    assert kit.templates.dtype == np.float64  # integer templates become floats
+    data = kit.to_dict()
+    del data["version"], data["sources"]  # both optional
+    back = Kit.from_dict(data)
+    assert back.settings == settings and back.sources == ()
+    assert kit.subset(["snare"]).settings == settings
+
+
+def _two_hits(second_gain):
+    return _at(260, (20, LOW), (140, second_gain * BRIGHT))
+
+
+@pytest.mark.parametrize(("gain", "n_hits"), [(0.1, 2), (0.05, 2), (0.045, 1), (0.02, 1)])
+def test_hits_more_than_30_db_below_the_loudest_are_ignored(gain, n_hits):
+    # the bright hit's peak frame energy is 3.46 dB below the low one's at equal gain: a
+    # gain of 0.05 puts it 29.5 dB below (kept), 0.045 30.4 dB below (left out)
+    V = _spectrum(_two_hits(gain))
+    assert len(detect_hits(V, SpectrogramSettings())) == n_hits
+
+
+def test_quiet_and_silent_spectrograms():
+    quiet = _spectrum(_at(200, (20, 1e-4 * LOW)))  # frame energies far below 1
+    assert detect_hits(quiet, SpectrogramSettings()) == [(19, 62)]
+    assert detect_hits(np.zeros((1025, 50)), SpectrogramSettings()) == []
+
+
+def test_flam_is_one_hit_and_three_hits_end_at_the_next():
+    flam = _at(200, (20, LOW), (22, LOW))  # two attacks 23 ms apart: one hit (50 ms gap)
+    assert detect_hits(_spectrum(flam), SpectrogramSettings()) == [(19, 62)]
+    three = _at(200, (20, LOW), (40, BRIGHT), (60, LOW))
+    assert detect_hits(_spectrum(three), SpectrogramSettings()) == [(19, 39), (39, 59), (59, 102)]
+
+
+def test_hit_at_the_very_start():
+    # a trimmed one-shot sample: its steepest rise is in frame 0; once this was missed and
+    # the decay split into eight "hits"
+    for sound in (LOW, BRIGHT, kick(), snare()):
+        V = _spectrum(np.concatenate([sound, np.zeros(30000, np.float32)]))
+        hits = detect_hits(V, SpectrogramSettings())
+        assert len(hits) == 1 and hits[0][0] == 0, hits
+    assert detect_hits(_spectrum(_at(100, (0, LOW))), SpectrogramSettings()) == [(0, LONGEST)]
+
+
+def test_hit_ends_once_60_db_below_its_peak():
+    fast = _tone([(300, 1.0), (900, 0.4)], 0.6, decay=0.03)  # -60 dB after 0.21 s
+    V = _spectrum(_at(200, (20, fast)))
+    energy = np.sum(V**2, axis=0)
+    quiet = np.nonzero(energy[19:] < energy[19:23].max() * 1e-6)[0][0]
+    assert 15 <= quiet <= 21  # 0.21 s / 11.6 ms = 18 frames
+    assert detect_hits(V, SpectrogramSettings()) == [(19, 19 + quiet)]
+
+
+def test_attack_split_edges():
+    hit = _at(120, (20, LOW))
+    one = calibrate([("kick", (hit, SR))], attack_frames=LONGEST)  # no frame left to decay
+    assert one.template_drums == (0,) and one.sources == ("kick (array) (attack)",)
+    quiet = calibrate([("kick", (1e-4 * hit, SR))], attack_frames=2)  # magnitudes below 1
+    assert quiet.template_drums == (0, 0)
+    short = _at(120, (20, _tone([(220, 1.0)], 0.1, decay=0.01)))  # ends within 10 frames
+    mixed = calibrate([("kick", (short, SR)), ("kick", (hit, SR))], attack_frames=12)
+    V = _spectrum(hit)
+    assert mixed.template_drums == (0, 0)
+    np.testing.assert_allclose(mixed.templates[:, 1], V[:, 31:62].mean(axis=1), rtol=1e-9)
+    assert mixed.sources == (
+        "kick (array) + kick (array) (attack)",
+        "kick (array) + kick (array) (decay)",
+    )
+
+
+def test_hit_sources_and_paths_with_equals_signs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_wav(tmp_path / "take=1.wav", np.concatenate([np.zeros(4410, np.float32), kick()]))
+    kit = calibrate(["snare=take=1.wav"])
+    assert kit.names == ("snare",) and kit.sources == ("take=1.wav",)
+    with pytest.raises(DrumnmfError, match=r"missing\.wav"):
+        calibrate(["missing.wav"])
+
+
+def _assert_same_spectrum(a, b):
+    """Same shape of spectrum and level (resamplers and 16-bit files differ slightly)."""
+    cosine = float(a @ b) / float(np.linalg.norm(a) * np.linalg.norm(b))
+    assert cosine > 0.999
+    assert abs(np.linalg.norm(a) / np.linalg.norm(b) - 1) < 0.01
+
+
+def test_calibration_resamples_to_the_settings_rate(tmp_path):
+    import soxr
+
+    settings = SpectrogramSettings(sample_rate=22050, n_fft=1024, hop_length=256)
+    hit = np.concatenate([np.zeros(4410, np.float32), kick()])
+    direct = calibrate([("kick", (soxr.resample(hit, SR, 22050), 22050))], settings=settings)
+    from_array = calibrate([("kick", (hit, SR))], settings=settings)
+    from_file = calibrate([write_wav(tmp_path / "kick.wav", hit)], settings=settings)
+    for kit in (from_array, from_file):
+        assert kit.settings == settings
+        _assert_same_spectrum(kit.templates[:, 0], direct.templates[:, 0])
+
+
+# ------------------------------------------- annotated calibration, templates by hand
+
+
+def _span_mean(V, spans):
+    return np.mean([V[:, a:b].mean(axis=1) for a, b in spans], axis=0)
+
+
+def test_annotated_span_ends_at_the_next_onset_of_any_drum():
+    audio = _at(200, (20, LOW), (46, BRIGHT), (60, LOW))
+    frame = 512 / SR
+    onsets = {"kick": np.array([20 * frame]), "snare": np.array([46 * frame, 60 * frame])}
+    kit = calibrate_from_annotations(audio, onsets, sample_rate=SR, isolation=0.05)
+    V = _spectrum(audio)
+    np.testing.assert_allclose(kit.templates[:, 0], V[:, 20:46].mean(axis=1), rtol=1e-9)
+
+
+def test_annotated_calibration_keeps_the_loudest_hits():
+    gains = np.linspace(0.2, 1.0, 24)  # louder and louder
+    audio = _at(24 * 60 + 60, *[(20 + 60 * i, g * LOW) for i, g in enumerate(gains)])
+    times = (20 + 60 * np.arange(24)) * 512 / SR
+    kit = calibrate_from_annotations(audio, {"kick": times}, sample_rate=SR)
+    V = _spectrum(audio)
+    loudest = [(20 + 60 * i, 20 + 60 * i + LONGEST) for i in range(4, 24)]  # max_hits = 20
+    np.testing.assert_allclose(kit.templates[:, 0], _span_mean(V, loudest), rtol=1e-9)
+
+
+def test_companions_are_subtracted_by_hand():
+    # snare and hi-hat sound alone; the kick only ever with the hi-hat (weight 1)
+    fs = 512 / SR
+    scale = 1e-3  # magnitudes below 1
+    placed = [(4, BRIGHT), (130, BRIGHT), (260, LOW), (260, BRIGHT), (345, LOW), (345, BRIGHT)]
+    placed += [(430, 0.7 * LOW)]  # the snare, alone
+    audio = scale * _at(520, *placed)
+    onsets = {
+        "snare": np.array([430 * fs]),
+        "kick": np.array([260 * fs, 345 * fs]),
+        "hihat": np.array([4 * fs, 130 * fs, 260 * fs, 345 * fs]),
+    }
+    kit = calibrate_from_annotations(audio, onsets, sample_rate=SR, notes={"kick": 35})
+    V = _spectrum(audio)
+    assert kit.names == ("snare", "kick", "hihat") and kit.midi_notes == (38, 35, 42)
+    hihat = _span_mean(V, [(4, 4 + LONGEST), (130, 130 + LONGEST)])
+    snare = _span_mean(V, [(430, 430 + LONGEST)])
+    kick_raw = _span_mean(V, [(260, 303), (345, 388)])
+    np.testing.assert_allclose(kit.templates[:, 2], hihat, rtol=1e-9)
+    np.testing.assert_allclose(kit.templates[:, 0], snare, rtol=1e-9)
+    np.testing.assert_allclose(kit.templates[:, 1], np.maximum(kick_raw - hihat, 0.0), rtol=1e-9)
+    assert kit.sources == (
+        "annotated hits of 'snare', 0.1 s apart",
+        "annotated hits of 'kick' with companions subtracted",
+        "annotated hits of 'hihat', 0.1 s apart",
+    )
+
+
+def test_annotated_calibration_details():
+    fs = 512 / SR
+    audio = _at(200, (20, LOW), (100, BRIGHT))
+    # spellings of one drum are merged; an onset at the very end has no frame to average
+    onsets = {"kick": np.array([20 * fs]), "bd": np.array([100 * fs]), "hh": [201 * fs]}
+    with pytest.raises(DrumnmfError) as info:
+        calibrate_from_annotations(audio, onsets, sample_rate=SR)
+    assert str(info.value) == (
+        "no usable annotated hit of ['hihat'] (none stands 0.03 s apart from other drums); "
+        "calibrate those drums from separate hits, or skip them"
+    )
+    kit = calibrate_from_annotations(audio, onsets, sample_rate=SR, skip_missing=True)
+    V = _spectrum(audio)
+    np.testing.assert_allclose(
+        kit.templates[:, 0], _span_mean(V, [(20, 20 + LONGEST), (100, 100 + LONGEST)]), rtol=1e-9
+    )
+
+
+def test_annotated_calibration_from_a_file_and_other_settings(tmp_path):
+    import soxr
+
+    settings = SpectrogramSettings(sample_rate=22050, n_fft=1024, hop_length=256)
+    audio = _at(200, (20, LOW))
+    onsets = {"kick": np.array([20 * 512 / SR])}
+    low_rate = soxr.resample(audio, SR, 22050)
+    direct = calibrate_from_annotations(low_rate, onsets, sample_rate=22050, settings=settings)
+    path = write_wav(tmp_path / "song.wav", low_rate, 22050)
+    for kit in (
+        calibrate_from_annotations(path, onsets, settings=settings),
+        calibrate_from_annotations(audio, onsets, sample_rate=SR, settings=settings),
+    ):
+        assert kit.settings == settings and kit.templates.shape == (513, 1)
+        _assert_same_spectrum(kit.templates[:, 0], direct.templates[:, 0])
+    on_default = calibrate_from_annotations(write_wav(tmp_path / "x.wav", low_rate, 22050), onsets)
+    _assert_same_spectrum(
+        on_default.templates[:, 0],
+        calibrate_from_annotations(audio, onsets, sample_rate=SR).templates[:, 0],
+    )
