@@ -447,3 +447,158 @@ def test_output_stem_and_with_options():
     base = TranscribeConfig()
     changed = with_options(base, solver="mur", harmonic_rank=None, seed=3)
     assert (changed.solver, changed.harmonic_rank, changed.seed) == ("mur", 5, 3)
+
+
+def test_more_config_bounds():
+    assert TranscribeConfig(fmin=0.5).fmin == 0.5
+    for kwargs, message in (
+        (
+            {"fmin": 0.0},
+            "need 0 < fmin < fmax in Hz (e.g. 30 and 16000), got fmin=0.0, fmax=16000.0",
+        ),
+        (
+            {"percussive_bands": 2.5},
+            "percussive_bands must be a positive integer (e.g. 7), got 2.5",
+        ),
+    ):
+        with pytest.raises(DrumnmfError) as info:
+            TranscribeConfig(**kwargs)
+        assert str(info.value) == message
+
+
+def test_every_option_reaches_its_stage(kit, song):
+    """A non-default value of each option gives exactly what the stages give by hand."""
+    from drumnmf.factorization import factorize
+    from drumnmf.features import log_filterbank, percussive_spectrogram
+    from drumnmf.onsets import (
+        band_share,
+        explained_energy,
+        gate_onsets,
+        pick_adaptive,
+        suppress_crosstalk,
+    )
+    from drumnmf.spectrogram import magnitude_spectrogram
+
+    _, audio = song
+    config = TranscribeConfig(
+        solver="mur",
+        harmonic_rank=3,
+        max_iter=7,
+        inner_iter=3,
+        threshold_window=0.3,
+        min_interval=0.2,
+        onset_timing="peak",
+        seed=4,
+        bands_per_octave=6,
+        fmin=40.0,
+        fmax=12000.0,
+        percussive_frames=9,
+        percussive_bands=3,
+        min_band_share=0.2,
+        band_share_relative=0.3,
+        crosstalk_ratio=0.8,
+        crosstalk_similarity=0.4,
+    )
+    result = transcribe(audio, kit=kit, sample_rate=SR, config=config)
+    V = magnitude_spectrogram(audio)
+    filters = log_filterbank(kit.settings, bands_per_octave=6, fmin=40.0, fmax=12000.0)
+    features = percussive_spectrogram((filters @ V).astype(V.dtype), time_frames=9, freq_bands=3)
+    np.testing.assert_allclose(result.features, features, rtol=1e-5)
+    templates = filters @ kit.templates
+    fact = factorize(features, templates, harmonic_rank=3, solver="mur", max_iter=7, seed=4)
+    assert result.factorization.solver == "mur" and result.factorization.n_iter == 7
+    np.testing.assert_allclose(
+        result.factorization.drum_activations, fact.drum_activations, rtol=1e-4
+    )
+    H = result.factorization.drum_activations
+    share = band_share(features, result.factorization.templates, H, kit.template_drums, 3)
+    picks = []
+    for i, drum in enumerate(kit.names):
+        picked = pick_adaptive(
+            result.activations[i],
+            frame_rate=SR / 512,
+            offset=config.offset(drum),
+            window=0.3,
+            min_interval=0.2,
+            timing="peak",
+        )
+        np.testing.assert_array_equal(result.thresholds[i], picked.threshold)
+        picks.append(gate_onsets(picked, share[i], 0.2, relative=0.3))
+    energy, profiles = explained_energy(result.factorization.templates, H, kit.template_drums, 3)
+    picks = suppress_crosstalk(picks, energy, profiles, ratio=0.8, similarity=0.4)
+    for drum, picked in zip(kit.names, picks, strict=True):
+        np.testing.assert_allclose(result.onsets[drum], picked.frames * 512 / SR, rtol=1e-12)
+    inner = transcribe(
+        audio, kit=kit, sample_rate=SR, config=replace(config, solver="nenmf", inner_iter=3)
+    )
+    direct = factorize(
+        features, templates, harmonic_rank=3, solver="nenmf", max_iter=7, inner_iter=3, seed=4
+    )
+    np.testing.assert_allclose(
+        inner.factorization.drum_activations, direct.drum_activations, rtol=1e-4
+    )
+    # the linear bins with the percussive mask only
+    linear = transcribe(audio, kit=kit, sample_rate=SR, config=replace(config, bands_per_octave=0))
+    np.testing.assert_allclose(
+        linear.features, percussive_spectrogram(V, time_frames=9, freq_bands=3), rtol=1e-5
+    )
+    topk = transcribe(
+        audio,
+        kit=kit,
+        sample_rate=SR,
+        config=replace(config, picker="topk"),
+        top_k={"kick": 2, "snare": 2, "hihat": 2},
+    )
+    for drum in kit.names:  # top-k: 200 ms apart at least, no gates
+        assert topk.onsets[drum].size == 2 and np.diff(topk.onsets[drum])[0] >= 0.2 - 1e-9
+
+
+def test_default_kit_other_rates_and_other_settings(tmp_path, song):
+    import soxr
+
+    from drumnmf.kit import default_kit
+    from drumnmf.spectrogram import SpectrogramSettings
+
+    _, audio = song
+    short = audio[: 3 * SR]
+    builtin = transcribe(short, sample_rate=SR)
+    assert builtin.kit.names == default_kit().names
+    low = soxr.resample(short, SR, 22050)
+    from_array = transcribe(low, sample_rate=22050)
+    from_file = transcribe(write_wav(tmp_path / "low.wav", low, 22050))
+    for result in (from_array, from_file):
+        assert result.spectrogram.shape[1] == 1 + round(low.size * 2) // 512
+        assert abs(result.duration - 3.0) < 1e-3
+    settings = SpectrogramSettings(n_fft=1024, hop_length=256)
+    small = drumnmf.calibrate(write_hits(tmp_path), settings=settings)
+    result = transcribe(
+        short, kit=small, sample_rate=SR, config=TranscribeConfig(harmonic_rank=RANK)
+    )
+    assert result.spectrogram.shape == (513, 1 + short.size // 256)
+    np.testing.assert_allclose(result.frame_times[1], 256 / SR)
+    assert all(0 <= s < 60 for s in result.seconds.values())
+
+
+def test_documents_and_versions(kit, plain, tmp_path, monkeypatch):
+    import json
+    from importlib import metadata
+
+    from drumnmf.pipeline import versions
+
+    _, _, result = plain
+    doc = result.to_dict()
+    for row in doc["onsets"]:
+        assert set(row) == {"time", "drum", "strength"}
+    strongest = max(doc["onsets"], key=lambda r: r["strength"])
+    assert strongest["strength"] == max(float(result.strengths[d].max()) for d in kit.names)
+    written = save_transcription(result, tmp_path, stem="x", formats=("json",))
+    assert json.loads(written["json"].read_text())["counts"] == doc["counts"]
+    real = metadata.version
+
+    def version(name):
+        if name == "soxr":
+            raise metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(metadata, "version", version)
+    assert versions()["soxr"] == "not installed"
