@@ -526,6 +526,11 @@ def test_every_option_reaches_its_stage(kit, song):
         picks.append(gate_onsets(picked, share[i], 0.5, relative=0.0))
         ungated += picked.frames.size
     gated = sum(p.frames.size for p in picks)
+    share_only = transcribe(
+        audio, kit=kit, sample_rate=SR, config=replace(config, crosstalk_ratio=0.0)
+    )
+    for drum, picked in zip(kit.names, picks, strict=True):
+        np.testing.assert_allclose(share_only.onsets[drum], picked.frames * 512 / SR, rtol=1e-12)
     energy, profiles = explained_energy(result.factorization.templates, H, kit.template_drums, 3)
     picks = suppress_crosstalk(picks, energy, profiles, ratio=3.0, similarity=0.0)
     assert ungated > gated > sum(p.frames.size for p in picks)  # both gates removed onsets
