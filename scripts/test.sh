@@ -4,7 +4,7 @@
 # On Debian as root it first installs the Debian packages the tests use (apt-get update only
 # when one is missing): Hydrogen's drum kits (rendering), fluidsynth with the FluidR3 GM
 # SoundFont (SoundFont kits), and Chromium (the report's browser tests). Elsewhere those tests
-# skip with the reason; with CI=true they fail instead (tests/conftest.py: require).
+# skip with the reason; with CI=true they fail instead (tests/dependencies.py: require).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
