@@ -549,6 +549,7 @@ def render_report(
     reference: Any = None,
     title: str | None = None,
     max_columns: int = 6000,
+    score: Any = None,
 ) -> str:
     """The report page of a transcription as an HTML string; see :func:`write_report`."""
     if not isinstance(max_columns, int) or max_columns < 1:
@@ -658,6 +659,7 @@ click: play from there · space: play/pause</span>
 <div class="legend" aria-label="drums in the click track">{legend}</div>
 </div>
 </section>
+{_score_section(score)}
 <h2>Summary</h2>
 {_summary_table(transcription, colors, ref)}
 <p class="hint">Tempo is an estimate from the autocorrelation of all hits; it may be off by
@@ -686,6 +688,14 @@ spectrogram and script are inside this file.</footer>
     return body
 
 
+def _score_section(score: Any) -> str:
+    if score is None:
+        return ""
+    from drumnmf.display.score import score_section
+
+    return score_section(score)
+
+
 def write_report(
     transcription: Transcription,
     path: str | os.PathLike[str],
@@ -696,6 +706,7 @@ def write_report(
     reference: Any = None,
     title: str | None = None,
     max_columns: int = 6000,
+    score: Any = None,
 ) -> None:
     """Write the self-contained HTML report of a transcription (atomically).
 
@@ -720,6 +731,9 @@ def write_report(
         Page title; the audio file's name by default.
     max_columns : int > 0
         Most columns of the spectrogram image (frames are max-pooled to fit).
+    score : drumnmf.notation.Score, optional
+        A drum score to engrave (with verovio, ``drumnmf[score]``; left out without it),
+        with a cursor that follows playback.
 
     Raises
     ------
@@ -744,6 +758,7 @@ def write_report(
         reference=reference,
         title=title,
         max_columns=max_columns,
+        score=score,
     )
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")

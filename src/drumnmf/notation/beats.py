@@ -347,9 +347,7 @@ def _local_periods(beat_frames: np.ndarray, n: int, fallback: float) -> np.ndarr
     if beat_frames.size < 3:
         return np.full(n, fallback)
     intervals = np.diff(beat_frames).astype(float)
-    smooth = np.array(
-        [np.median(intervals[max(0, i - 4) : i + 4]) for i in range(intervals.size)]
-    )
+    smooth = np.array([np.median(intervals[max(0, i - 4) : i + 4]) for i in range(intervals.size)])
     centres = 0.5 * (beat_frames[1:] + beat_frames[:-1])
     return np.interp(np.arange(n), centres, smooth)
 
@@ -373,7 +371,11 @@ def _refine(beat_frames: np.ndarray, start: float, fps: float) -> np.ndarray:
 def _extend(beats: np.ndarray, first: float, last: float, period: float) -> np.ndarray:
     """Extrapolate the beat grid by its edge periods (seconds) to cover [first, last]."""
     if beats.size < 2:
-        beats = np.array([beats[0], beats[0] + period]) if beats.size else np.array([first, first + period])
+        beats = (
+            np.array([beats[0], beats[0] + period])
+            if beats.size
+            else np.array([first, first + period])
+        )
     head = float(np.median(np.diff(beats[:5])))
     tail = float(np.median(np.diff(beats[-5:])))
     pre = []
@@ -486,7 +488,11 @@ def _subdivision(hits: _Hits, beats: np.ndarray) -> tuple[bool, bool, float]:
     triplet = _alignment(phase[off], w[off], (3,), 0.025)
     # swing ratio from hits near the off-beat eighth (between 0.4 and 0.75 of the beat)
     eighth = (phase > 0.4) & (phase < 0.75)
-    ratio = float(np.median(phase[eighth]) / (1 - np.median(phase[eighth]))) if eighth.sum() else float("nan")
+    ratio = (
+        float(np.median(phase[eighth]) / (1 - np.median(phase[eighth])))
+        if eighth.sum()
+        else float("nan")
+    )
     is_triplet = triplet > straight + 0.1
     if not is_triplet:
         return False, False, ratio
@@ -502,7 +508,9 @@ def _first_beat(hits: _Hits, beats: np.ndarray) -> int:
     return int(np.floor(u[0] + 0.5))
 
 
-def _meter_and_phase(hits: _Hits, crash: np.ndarray, beats: np.ndarray, compound: bool) -> tuple[Meter, int]:
+def _meter_and_phase(
+    hits: _Hits, crash: np.ndarray, beats: np.ndarray, compound: bool
+) -> tuple[Meter, int]:
     feats = _beat_features(hits, crash, beats)
     first_beat = _first_beat(hits, beats)
     scale = feats.sum(axis=0)

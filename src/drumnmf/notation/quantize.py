@@ -35,12 +35,12 @@ from drumnmf.notation.beats import BeatGrid
 
 __all__ = ["Bar", "Note", "Score", "quantize"]
 
-SIGMA = 0.035  # beats: timing error that costs 1
+SIGMA = 0.05  # beats: timing error that costs 1
 GHOST = 0.55  # strength / drum median below which a note is a ghost note
 ACCENT = 1.5  # ... above which it is accented
 FLAM_SECONDS = 0.045  # s: a hit this close before another of the same drum is its grace note
 
-_SIMPLE_GRIDS = {4: 0.0, 3: 1.5, 6: 5.0, 8: 5.0}
+_SIMPLE_GRIDS = {4: 0.0, 3: 2.0, 6: 6.0, 8: 6.0}
 _COMPOUND_GRIDS = {3: 0.0, 6: 0.5, 12: 5.0}
 _COLLISION = 4.0
 
@@ -263,7 +263,11 @@ def quantize(
             raise DrumnmfError(f"'{drum}' has {t.size} onsets but {s.size} strengths")
         order = np.argsort(t, kind="stable")
         t, s = t[order], s[order]
-        keep, count = _graces(t, flam_seconds) if flam_seconds else (np.ones(t.size, bool), np.zeros(t.size, int))
+        keep, count = (
+            _graces(t, flam_seconds)
+            if flam_seconds
+            else (np.ones(t.size, bool), np.zeros(t.size, int))
+        )
         raw[drum] = s
         med = float(np.median(s)) if s.size else 1.0
         for ti, si, ki, ci in zip(t, s, keep, count, strict=True):
@@ -314,7 +318,7 @@ def quantize(
     beats_per_bar = grid.meter.beats
     notes_by_bar: dict[int, list[Note]] = {}
     seen_slots: set[tuple[str, Fraction]] = set()
-    for i, (t, drum, rel, graces) in enumerate(rows):
+    for i, (hit_time, drum, rel, graces) in enumerate(rows):
         pos = position[i]
         if (drum, pos) in seen_slots:  # two hits of one drum on one slot: keep the first
             continue
@@ -323,10 +327,12 @@ def quantize(
         bar = int(offset // beats_per_bar)
         note = Note(
             drum=drum,
-            time=t,
+            time=hit_time,
             bar=bar,
             position=offset - bar * beats_per_bar,
-            subdivision=int(subdivision[i]) if Fraction(pos).denominator > 1 else beat_grid.get(int(pos), 4),
+            subdivision=int(subdivision[i])
+            if Fraction(pos).denominator > 1
+            else beat_grid.get(int(pos), 4),
             strength=float(rel * (np.median(raw[drum]) if raw[drum].size else 1.0)),
             ghost=rel < ghost,
             accent=rel > accent,
