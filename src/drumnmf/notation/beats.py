@@ -291,7 +291,7 @@ def _tempo_candidates(envelope: np.ndarray, fps: float) -> list[float]:
     peaks = [i for i in range(1, seg.size - 1) if seg[i] >= seg[i - 1] and seg[i] >= seg[i + 1]]
     peaks.sort(key=lambda i: -seg[i])
     found: list[float] = []
-    for i in peaks[:4]:
+    for i in peaks[:3]:
         # parabolic refinement of the peak lag
         a, b, c = seg[i - 1], seg[i], seg[i + 1]
         shift = 0.5 * (a - c) / (a - 2 * b + c) if (a - 2 * b + c) else 0.0
@@ -317,20 +317,24 @@ def _dp_beats(envelope: np.ndarray, periods: np.ndarray, *, tightness: float) ->
     norm = envelope / (envelope.std() or 1.0)
     score = np.zeros(n)
     back = np.full(n, -1, dtype=int)
+    penalties: dict[int, tuple[int, int, np.ndarray]] = {}
     for t in range(n):
-        p = periods[t]
-        lo, hi = int(t - 2 * p), int(t - p / 2)
-        if hi < 0:
+        key = int(round(periods[t] * 4))  # quarter-frame resolution of the period
+        if key not in penalties:
+            p = key / 4
+            lo, hi = max(1, int(p / 2)), int(2 * p)
+            gaps = np.arange(hi, lo - 1, -1)  # previous beat at t - gap, oldest first
+            penalties[key] = (lo, hi, -tightness * np.log(gaps / p) ** 2)
+        lo, hi, penalty = penalties[key]
+        if t - lo < 0:
             score[t] = norm[t]
             continue
-        lo = max(lo, 0)
-        prev = np.arange(lo, hi + 1)
-        penalty = -tightness * np.log((t - prev) / p) ** 2
-        cand = score[lo : hi + 1] + penalty
+        first = t - hi
+        cand = score[max(first, 0) : t - lo + 1] + penalty[max(0, -first) :]
         best = int(np.argmax(cand))
         if cand[best] > 0:
             score[t] = norm[t] + cand[best]
-            back[t] = prev[best]
+            back[t] = max(first, 0) + best
         else:
             score[t] = norm[t]
     # end at the best-scoring frame within the last period
@@ -432,6 +436,37 @@ def _gather(hits: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> _Hits:
     return _Hits(order_t[order], np.concatenate(weights)[order], np.concatenate(roles)[order])
 
 
+def _regularity(u: np.ndarray, w: np.ndarray, bins: int = 12) -> float:
+    """Mean cosine similarity of consecutive beats' onset-phase histograms (0 to 1).
+
+    1 when every beat holds the same rhythm; low for periods 2/3 or 3/2 of the true beat,
+    where consecutive beats alternate between different rhythms.
+    """
+    beat = np.floor(u).astype(int)
+    slot = np.clip(((u - beat) * bins + 0.5).astype(int), 0, bins) % bins
+    beat -= beat.min() if beat.size else 0
+    if not beat.size or beat.max() < 2:
+        return 0.0
+    hist = np.zeros((beat.max() + 1, bins))
+    np.add.at(hist, (beat, slot), w)
+    a, b = hist[:-1], hist[1:]
+    keep = (a.sum(axis=1) > 0) & (b.sum(axis=1) > 0)
+    if not keep.any():
+        return 0.0
+    a, b = a[keep], b[keep]
+    cos = np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+    return float(np.mean(cos))
+
+
+def _backbeat(u: np.ndarray, w: np.ndarray, snare: np.ndarray) -> float:
+    """Share of on-beat snare hits followed by the next on-beat snare hit 2 beats later."""
+    near = snare & (np.abs(u - np.rint(u)) < 0.1)
+    beats = np.unique(np.rint(u[near]).astype(int))
+    if beats.size < 3:
+        return 0.0
+    return float(np.mean(np.diff(beats) == 2))
+
+
 def _candidate_score(hits: _Hits, beats: np.ndarray) -> float:
     """Drum-pattern plausibility of a beat sequence (higher is better)."""
     period = float(np.median(np.diff(beats)))
@@ -445,6 +480,8 @@ def _candidate_score(hits: _Hits, beats: np.ndarray) -> float:
         if m.sum() >= 2:
             on = _alignment(u[m], hits.weights[m], (1,), 0.06)
             score += weight * on
+    score += 1.0 * _regularity(u, hits.weights)
+    score += 0.8 * _backbeat(u, hits.weights, hits.roles == "snare")
     m = hits.roles == "time"
     if m.sum() >= 4:
         # timekeepers play at or faster than the beat: hits per beat
@@ -466,13 +503,19 @@ _PATTERNS = {
 def _beat_features(hits: _Hits, crash: np.ndarray, beats: np.ndarray) -> np.ndarray:
     """(n_beats, 3) kick, snare and crash mass landing on each beat (within 1/8 beat)."""
     n = beats.size
-    feats = np.zeros((n, 3))
+    feats = np.zeros((n, 5))
     u = _phase_mass(hits.times, hits.weights, beats)
     nearest = np.rint(u).astype(int)
     close = np.abs(u - nearest) < 0.125
-    for col, mask in enumerate((hits.roles == "kick", hits.roles == "snare", crash)):
+    kick, snare = hits.roles == "kick", hits.roles == "snare"
+    for col, mask in enumerate((kick, snare, crash)):
         m = mask & close & (nearest >= 0) & (nearest < n)
         np.add.at(feats[:, col], nearest[m], hits.weights[m])
+    # kick and snare between beats, in the beat they fall in
+    floor = np.floor(u).astype(int)
+    for col, mask in ((3, kick), (4, snare)):
+        m = mask & ~close & (floor >= 0) & (floor < n)
+        np.add.at(feats[:, col], floor[m], hits.weights[m])
     return feats
 
 
@@ -523,12 +566,13 @@ def _meter_and_phase(
         pattern = _PATTERNS[meter.beats]
         for phase in range(meter.beats):
             pos = (np.arange(beats.size) - phase) % meter.beats
-            fit = float(np.sum(feats * pattern[pos])) / beats.size
+            fit = float(np.sum(feats[:, :3] * pattern[pos])) / beats.size
             # bar-to-bar repetition of the kick/snare pattern at this bar length
             lag = meter.beats
             rep = 0.0
             if beats.size > 2 * lag:
-                a, b = feats[:-lag, :2].ravel(), feats[lag:, :2].ravel()
+                rhythm = feats[:, [0, 1, 3, 4]]
+                a, b = rhythm[:-lag].ravel(), rhythm[lag:].ravel()
                 denom = float(np.linalg.norm(a) * np.linalg.norm(b)) or 1.0
                 rep = float(a @ b) / denom
             bias = 0.15 if name in ("4/4", "12/8") else 0.0
@@ -597,25 +641,12 @@ def track_beats(
         candidates = [FPS * 60.0 / tempo]
     else:
         candidates = _tempo_candidates(combined, FPS)
-    best: tuple[float, np.ndarray] | None = None
-    for period in candidates:
-        frames = _dp_beats(combined, np.full(combined.size, period), tightness=tightness)
-        if frames.size >= 6:
-            frames = _dp_beats(
-                combined, _local_periods(frames, combined.size, period), tightness=tightness
-            )
-        seconds = period / FPS
-        times = _extend(start + frames / FPS, gathered.times[0], gathered.times[-1], seconds)
-        if tempo is not None:
-            best = (0.0, times)
-            break
-        # the tracker may lock to the off-beat: score the half-beat shift too
-        half = 0.5 * np.diff(times)
-        shifted = _extend(times[:-1] + half, gathered.times[0], gathered.times[-1], seconds)
-        for variant in (times, shifted):
-            s = _candidate_score(gathered, variant)
-            if best is None or s > best[0]:
-                best = (s, variant)
+    variants = _candidate_beats(combined, start, gathered, candidates, tightness=tightness)
+    if tempo is not None:
+        best = (0.0, variants[0])
+    else:
+        scored = [(_candidate_score(gathered, v), v) for v in variants]
+        best = max(scored, key=lambda item: item[0])
     assert best is not None
     beats = _refine_times(best[1])
     triplet, compound, ratio = _subdivision(gathered, beats)
@@ -637,6 +668,31 @@ def track_beats(
         swing=swing,
         swing_ratio=ratio,
     )
+
+
+def _candidate_beats(
+    combined: np.ndarray,
+    start: float,
+    hits: _Hits,
+    candidates: list[float],
+    *,
+    tightness: float,
+) -> list[np.ndarray]:
+    """Beat sequences (s) tracked at each candidate period, and their half-beat shifts."""
+    out = []
+    for period in candidates:
+        frames = _dp_beats(combined, np.full(combined.size, period), tightness=tightness)
+        if frames.size >= 6:
+            frames = _dp_beats(
+                combined, _local_periods(frames, combined.size, period), tightness=tightness
+            )
+        seconds = period / FPS
+        times = _extend(start + frames / FPS, hits.times[0], hits.times[-1], seconds)
+        out.append(times)
+        # the tracker may lock to the off-beat: the half-beat shift is a candidate too
+        half = 0.5 * np.diff(times)
+        out.append(_extend(times[:-1] + half, hits.times[0], hits.times[-1], seconds))
+    return out
 
 
 def _refine_times(times: np.ndarray) -> np.ndarray:
@@ -667,7 +723,7 @@ def _meter_and_phase_fixed(
     scores = []
     for phase in range(meter.beats):
         pos = (np.arange(beats.size) - phase) % meter.beats
-        scores.append(float(np.sum(feats * pattern[pos])))
+        scores.append(float(np.sum(feats[:, :3] * pattern[pos])))
     best = int(np.argmax(scores))
     return scores[best], best
 
