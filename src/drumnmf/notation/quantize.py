@@ -40,6 +40,7 @@ GHOST = 0.55  # strength / drum median below which a note is a ghost note
 ACCENT = 1.5  # ... above which it is accented
 FLAM_SECONDS = 0.045  # s: a hit this close before another of the same drum is its grace note
 
+DUPLICATE_SECONDS = 0.005  # s: hits of one drum this close are one hit
 _SIMPLE_GRIDS = {4: 0.0, 3: 2.0, 6: 6.0, 8: 6.0}
 _COMPOUND_GRIDS = {3: 0.0, 6: 0.5, 12: 5.0}
 _COLLISION = 4.0
@@ -194,7 +195,8 @@ def _graces(times: np.ndarray, flam: float) -> tuple[np.ndarray, np.ndarray]:
         j = i - 1
         while j >= 0 and times[i] - times[j] < flam * (count[i] + 1) and count[i] < 2:
             keep[j] = False
-            count[i] += 1
+            # hits within 5 ms are one hit (a duplicate), not a grace note
+            count[i] += times[i] - times[j] > DUPLICATE_SECONDS
             j -= 1
     return keep, count
 
