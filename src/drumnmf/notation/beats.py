@@ -648,7 +648,7 @@ def track_beats(
         scored = [(_candidate_score(gathered, v), v) for v in variants]
         best = max(scored, key=lambda item: item[0])
     assert best is not None
-    beats = _refine_times(best[1])
+    beats = _refine_times(_snap(best[1], gathered))
     triplet, compound, ratio = _subdivision(gathered, beats)
     if meter is not None:
         chosen = METERS[meter]
@@ -692,6 +692,19 @@ def _candidate_beats(
         # the tracker may lock to the off-beat: the half-beat shift is a candidate too
         half = 0.5 * np.diff(times)
         out.append(_extend(times[:-1] + half, hits.times[0], hits.times[-1], seconds))
+    return out
+
+
+def _snap(beats: np.ndarray, hits: _Hits) -> np.ndarray:
+    """Move each beat to the weighted mean time of the hits within 40 ms (or 15 % of a beat)."""
+    out = beats.copy()
+    period = np.diff(beats, append=beats[-1] + (beats[-1] - beats[-2]))
+    for i, b in enumerate(beats):
+        reach = min(0.04, 0.15 * period[i])
+        lo, hi = np.searchsorted(hits.times, [b - reach, b + reach])
+        if hi > lo:
+            w = hits.weights[lo:hi]
+            out[i] = float(np.sum(hits.times[lo:hi] * w) / np.sum(w))
     return out
 
 
