@@ -66,9 +66,7 @@ def reference_grid(bpm: float, meter: str, last: float) -> BeatGrid:
 
 def _positions(score: Score) -> dict[tuple[str, float], tuple[float, Fraction]]:
     """(drum, time) -> (bar start time, position)."""
-    return {
-        (n.drum, round(n.time, 6)): (score.bars[n.bar].start, n.position) for n in score.notes
-    }
+    return {(n.drum, round(n.time, 6)): (score.bars[n.bar].start, n.position) for n in score.notes}
 
 
 def notation_accuracy(reference: Score, estimate: Score) -> float:
@@ -121,7 +119,10 @@ print(json.dumps(out))
 
 def run_librosa(python: str, items: list[dict]) -> list[dict]:
     proc = subprocess.run(
-        [python, "-c", _LIBROSA], input=json.dumps(items), capture_output=True, text=True,
+        [python, "-c", _LIBROSA],
+        input=json.dumps(items),
+        capture_output=True,
+        text=True,
         check=True,
     )
     return json.loads(proc.stdout)
@@ -180,25 +181,26 @@ def main() -> int:
             "beat_f": beat_f,
             "downbeat_f": down_f,
             "seconds": seconds,
+            "last": last,
         }
         if not args.estimates:
-            ref_score = quantize(reference.onsets, reference_grid(bpm, meter, last),
-                                 reference.strengths)
+            ref_score = quantize(
+                reference.onsets, reference_grid(bpm, meter, last), reference.strengths
+            )
             result["notation"] = notation_accuracy(ref_score, score)
         results.append(result)
         if args.librosa:
             src_times = np.concatenate([t for t in source.onsets.values() if t.size])
             lib_items.append({"times": src_times.tolist(), "last": last})
     if args.librosa and lib_items:
-        for result, lib, row in zip(results, run_librosa(args.librosa, lib_items), rows,
-                                    strict=False):
+        for result, lib in zip(results, run_librosa(args.librosa, lib_items), strict=True):
             bpm = result["bpm"]
             numerator = int(result["meter"].split("/")[0])
-            f, _ = beat_scores(np.asarray(lib["beats"]), np.array([]), bpm, numerator,
-                               float(max(lib["beats"], default=0.0)) or 1.0)
+            f, _ = beat_scores(
+                np.asarray(lib["beats"]), np.array([]), bpm, numerator, result["last"]
+            )
             result["librosa_tempo_ok"] = abs(lib["tempo"] / bpm - 1) <= 0.04
             result["librosa_beat_f"] = f
-            del row
     table = render(results, args, time.perf_counter() - started)
     print(table)
     if args.out:
