@@ -133,6 +133,9 @@ def main() -> int:
     parser.add_argument("--split", default="validation", choices=("train", "validation"))
     parser.add_argument("--limit", type=int, help="every n-th file only (a quick subset)")
     parser.add_argument("--estimates", type=Path, help="folder of drumnmf transcriptions")
+    parser.add_argument(
+        "--max-seconds", type=float, help="score only this much of each performance (the audio)"
+    )
     parser.add_argument("--librosa", metavar="PYTHON", help="a Python with librosa installed")
     parser.add_argument("--out", type=Path, help="also write the markdown table here")
     parser.add_argument("--json", type=Path, help="per-file results as JSON")
@@ -151,9 +154,12 @@ def main() -> int:
         stem = Path(row["midi_filename"]).stem
         reference = load_annotations(GROOVE / row["midi_filename"])
         if args.estimates:
-            found = sorted(args.estimates.glob(f"*{stem}*.csv")) + sorted(
-                args.estimates.glob(f"*{stem}*.json")
-            )
+            name = row["midi_filename"].replace("/", "_").removesuffix(".mid")
+            found = [
+                p
+                for p in (args.estimates / f"{name}.csv", args.estimates / f"{name}.json")
+                if p.is_file()
+            ]
             if not found:
                 continue
             source = load_annotations(found[0])
@@ -163,6 +169,8 @@ def main() -> int:
         meter = row["time_signature"].replace("-", "/")
         numerator = int(meter.split("/")[0])
         times = np.concatenate([t for t in reference.onsets.values() if t.size])
+        if args.max_seconds:  # the audio is the performance's first seconds
+            times = times[times < args.max_seconds]
         last = float(times.max())
         t0 = time.perf_counter()
         score = make_score(source.onsets, source.strengths)
