@@ -61,8 +61,20 @@ def test_score_overrides_and_formats(tmp_path):
     src = tmp_path / "beat.mid"
     write_groove_midi(src)
     result = drumnmf(
-        "score", src, "--out-dir", tmp_path, "--meter", "3/4", "--tempo", "96",
-        "--grid", "16", "--formats", "tab", "--title", "Waltz?",
+        "score",
+        src,
+        "--out-dir",
+        tmp_path,
+        "--meter",
+        "3/4",
+        "--tempo",
+        "96",
+        "--grid",
+        "16",
+        "--formats",
+        "tab",
+        "--title",
+        "Waltz?",
     )
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["beat.mid", "beat.tab.txt"]
@@ -76,12 +88,16 @@ def test_score_overrides_and_formats(tmp_path):
         (["missing.mid"], "do not exist"),
         (["--formats", "pdf"], "unknown format"),
         (["--tempo", "1000"], "out of range"),
+        (["SAME"], "would both write"),
     ],
 )
 def test_score_errors(tmp_path, args, message):
     src = tmp_path / "beat.mid"
     write_groove_midi(src)
-    full = args if args[0].endswith(".mid") else [src, *args]
+    if args == ["SAME"]:
+        (tmp_path / "beat.score.mid").write_bytes(src.read_bytes())
+        args = [src, tmp_path / "beat.score.mid"]
+    full = args if str(args[0]).endswith(".mid") else [src, *args]
     result = drumnmf("score", *full, "--out-dir", tmp_path / "o")
     assert result.returncode != 0 and message in result.stderr
     assert not (tmp_path / "o").exists() or not list((tmp_path / "o").iterdir())
@@ -94,8 +110,14 @@ def test_transcribe_with_score(tmp_path):
     write_wav(tmp_path / "song.wav", place(events, 8.0))
     out = tmp_path / "out"
     result = drumnmf(
-        "transcribe", tmp_path / "song.wav", "--kit", tmp_path / "kit.json", "--out-dir", out,
-        "--score", "-q",
+        "transcribe",
+        tmp_path / "song.wav",
+        "--kit",
+        tmp_path / "kit.json",
+        "--out-dir",
+        out,
+        "--score",
+        "-q",
     )
     assert result.returncode == 0, result.stderr
     for suffix in (".csv", ".json", ".mid", ".musicxml", ".tab.txt", ".score.mid"):

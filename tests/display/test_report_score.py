@@ -7,7 +7,7 @@ import re
 
 import pytest
 from test_report import synthetic_transcription
-from test_report_browser import R, Page, browser  # noqa: F401  (browser is a fixture)
+from test_report_browser import Page, R, browser  # noqa: F401  (browser is a fixture)
 
 from drumnmf.display import score as score_view
 from drumnmf.display.report import render_report, write_report

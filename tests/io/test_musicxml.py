@@ -129,7 +129,9 @@ def mscore():
 
 def run_mscore(exe, *args):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.run([exe, *map(str, args)], capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [exe, *map(str, args)], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_musescore_renders_pdf(tmp_path):
@@ -154,7 +156,5 @@ def test_musescore_midi_has_our_notes(tmp_path):
         tick += msg.time
         if msg.type == "note_on" and msg.velocity > 0:
             played.append((round(Fraction(tick, midi.ticks_per_beat) * 48), msg.note))
-    ours = [
-        (round((n.bar * 4 + n.position) * 48), midi_note_for(n.drum)) for n in score.notes
-    ]
+    ours = [(round((n.bar * 4 + n.position) * 48), midi_note_for(n.drum)) for n in score.notes]
     assert sorted(played) == sorted(ours)

@@ -73,7 +73,7 @@ def test_rock_tempo_beats_and_downbeats(bpm):
 
 @pytest.mark.parametrize(("meter", "bpm"), [("3/4", 110), ("6/8", 70), ("12/8", 80)])
 def test_metres(meter, bpm):
-    onsets, strengths, beats, downbeats = groove(bpm, meter=meter, bars=10)
+    onsets, strengths, _beats, downbeats = groove(bpm, meter=meter, bars=10)
     grid = track_beats(onsets, strengths)
     assert grid.time_signature == meter
     assert grid.tempo == pytest.approx(bpm, rel=0.04)
@@ -102,7 +102,7 @@ def test_tempo_drift_is_followed():
 
 
 def test_known_tempo_and_meter_are_used():
-    onsets, strengths, beats, _ = groove(120)
+    onsets, strengths, _beats, _ = groove(120)
     grid = track_beats(onsets, strengths, tempo=120, meter="3/4")
     assert grid.time_signature == "3/4" and grid.tempo == pytest.approx(120, rel=0.02)
 

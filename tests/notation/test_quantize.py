@@ -33,7 +33,11 @@ def test_triplets_are_chosen_for_triplet_beats():
     times = np.r_[np.arange(3) * beat / 3, beat + np.arange(4) * beat / 4]  # triplet, 16ths
     score = quantize({"snare": times}, straight_grid())
     assert score.bars[0].subdivisions[:2] == (3, 4)
-    assert positions(score, "snare")[:3] == [(0, Fraction(0)), (0, Fraction(1, 3)), (0, Fraction(2, 3))]
+    assert positions(score, "snare")[:3] == [
+        (0, Fraction(0)),
+        (0, Fraction(1, 3)),
+        (0, Fraction(2, 3)),
+    ]
 
 
 def test_swing_prefers_the_triplet_grid():

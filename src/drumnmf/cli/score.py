@@ -71,6 +71,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def _stem(path: Path) -> str:
+    """Output stem: ``song.json`` and ``song.score.mid`` both give ``song``."""
+    return path.stem.removesuffix(".score")
+
+
 def run(args: argparse.Namespace) -> int:
     from drumnmf.io.annotations import load_annotations
     from drumnmf.io.export import check_writable_dir
@@ -86,6 +91,15 @@ def run(args: argparse.Namespace) -> int:
     missing = [p for p in args.inputs if not Path(p).is_file()]
     if missing:
         raise DrumnmfError(f"input file(s) {missing} do not exist; check the paths")
+    stems: dict[str, str] = {}
+    for name in args.inputs:
+        stem = _stem(Path(name))
+        if stem in stems:
+            raise DrumnmfError(
+                f"'{stems[stem]}' and '{name}' would both write {stem}.* in '{args.out_dir}'; "
+                "score them into separate --out-dir folders"
+            )
+        stems[stem] = name
     out_dir = check_writable_dir(args.out_dir)
     failures = 0
     for name in args.inputs:
@@ -100,8 +114,7 @@ def run(args: argparse.Namespace) -> int:
                 grid=args.grid,
                 title=args.title or path.stem,
             )
-            stem = path.stem[: -len(".score")] if path.stem.endswith(".score") else path.stem
-            written = write_score_files(score, out_dir, stem, formats=formats)
+            written = write_score_files(score, out_dir, _stem(path), formats=formats)
         except DrumnmfError as exc:
             failures += 1
             print(f"drumnmf: error: {path}: {exc}", file=sys.stderr)

@@ -320,7 +320,7 @@ def _dp_beats(envelope: np.ndarray, periods: np.ndarray, *, tightness: float) ->
     back = np.full(n, -1, dtype=int)
     penalties: dict[int, tuple[int, int, np.ndarray]] = {}
     for t in range(n):
-        key = int(round(periods[t] * 4))  # quarter-frame resolution of the period
+        key = round(periods[t] * 4)  # quarter-frame resolution of the period
         if key not in penalties:
             p = key / 4
             lo, hi = max(1, int(p / 2)), int(2 * p)
@@ -355,22 +355,6 @@ def _local_periods(beat_frames: np.ndarray, n: int, fallback: float) -> np.ndarr
     smooth = np.array([np.median(intervals[max(0, i - 4) : i + 4]) for i in range(intervals.size)])
     centres = 0.5 * (beat_frames[1:] + beat_frames[:-1])
     return np.interp(np.arange(n), centres, smooth)
-
-
-def _refine(beat_frames: np.ndarray, start: float, fps: float) -> np.ndarray:
-    """Beat times in seconds, straightened: a robust local line fit over 9 beats."""
-    times = start + beat_frames / fps
-    if times.size < 5:
-        return times
-    out = times.copy()
-    idx = np.arange(times.size, dtype=float)
-    for i in range(times.size):
-        lo, hi = max(0, i - 4), min(times.size, i + 5)
-        coef = np.polyfit(idx[lo:hi], times[lo:hi], 1)
-        fit = np.polyval(coef, idx[i])
-        # keep a beat the DP placed on an onset when the line disagrees by little
-        out[i] = fit if abs(fit - times[i]) < 0.035 else times[i]
-    return out
 
 
 def _extend(beats: np.ndarray, first: float, last: float, period: float) -> np.ndarray:
@@ -670,9 +654,7 @@ def track_beats(
     beats = _refine_times(_snap(best[1], gathered))
     triplet, compound, ratio = _subdivision(gathered, beats)
     if meter is not None:
-        chosen = METERS[meter]
-        if chosen.compound and not compound:
-            beats, triplet = _to_compound(beats, triplet)
+        chosen = METERS[meter]  # the tracked beats are taken as this metre's beats
         compound = chosen.compound
         _, phase = _meter_and_phase_fixed(gathered, crash, beats, chosen)
     else:
@@ -738,10 +720,6 @@ def _refine_times(times: np.ndarray) -> np.ndarray:
         fit = float(np.polyval(coef, idx[i]))
         out[i] = fit if abs(fit - times[i]) < 0.035 else times[i]
     return out
-
-
-def _to_compound(beats: np.ndarray, triplet: bool) -> tuple[np.ndarray, bool]:
-    return beats, True
 
 
 def _meter_and_phase_fixed(

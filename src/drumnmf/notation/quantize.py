@@ -177,7 +177,7 @@ def _bar_beats(grid: BeatGrid, first: float) -> tuple[np.ndarray, int]:
     index = grid.downbeat_index
     per_bar = grid.meter.beats
     period = float(np.median(np.diff(beats[: min(beats.size, 6)])))
-    while beats[index] > first + 0.25 * period:
+    while beats[index] > first + period / 20:  # a hit this early rounds onto the downbeat
         if index < per_bar:
             beats = np.concatenate([beats[0] - period * np.arange(per_bar, 0, -1), beats])
             index += per_bar
