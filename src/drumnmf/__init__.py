@@ -39,12 +39,12 @@ _LAZY = {
     "load_kit": "drumnmf.kit",
     "Transcription": "drumnmf.pipeline",
     "transcribe": "drumnmf.pipeline",
-    "evaluate_paths": "drumnmf.evaluation.metrics",
+    "evaluate_paths": "drumnmf.evaluation.pairing",
     "load_annotations": "drumnmf.io.annotations",
 }
 
 if TYPE_CHECKING:
-    from drumnmf.evaluation.metrics import evaluate_paths
+    from drumnmf.evaluation.pairing import evaluate_paths
     from drumnmf.factorization import Factorization, factorize
     from drumnmf.io.annotations import load_annotations
     from drumnmf.kit import Kit, calibrate, load_kit
