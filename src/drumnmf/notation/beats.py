@@ -51,6 +51,7 @@ MIN_BPM, MAX_BPM = 40.0, 240.0
 PRIOR_BPM = 110.0  # centre of the tempo prior
 PRIOR_OCTAVES = 0.4  # its width (standard deviation), octaves
 TIGHTNESS = 100.0  # Ellis's tightness: penalty of a beat interval off the period
+FIRST_DOWNBEAT = 1.0  # metre score bonus for a bar starting at the first hit
 
 
 @dataclass(frozen=True)
@@ -580,7 +581,7 @@ def _meter_and_phase(
                 rep = float(a @ b) / denom
             bias = 0.15 if name in ("4/4", "12/8") else 0.0
             # a performance usually starts on a downbeat (or just before one, a pickup)
-            start = 0.3 if (first_beat - phase) % meter.beats == 0 else 0.0
+            start = FIRST_DOWNBEAT if (first_beat - phase) % meter.beats == 0 else 0.0
             total = fit + rep + bias + start
             if best is None or total > best[0]:
                 best = (total, meter, phase)
