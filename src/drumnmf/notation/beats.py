@@ -6,21 +6,24 @@ The tracker reads the drums by role rather than as one generic onset curve:
    relative to its drum's median, summed per role: kick, snare (snare, side stick, rimshot,
    clap, toms), and timekeepers (hi-hats, cymbals, cowbell...).
 2. **Tempo candidates** from the envelope's autocorrelation (peaks between 40 and 240
-   BPM), with their metric relatives (x 2, / 2, x 3/2, x 2/3).
+   BPM), with their metric relatives (x 2, / 2, x 3/2, x 2/3, x 3, / 3).
 3. **Beats** for each candidate by dynamic programming (Ellis 2007): the beat sequence that
    best lines up with the envelope while keeping the period, run twice, the second time
    with the local period measured by the first pass (a tempo that drifts is followed).
-4. **Choice** of the candidate by a drum-pattern score: the snare's backbeat lands on beats,
-   the kick on beats, the hi-hat subdivides the beat into 2, 3 or 4, and a log-normal
-   prior on the tempo (centred on 110 BPM); the terms' weights were fitted on the
-   Groove MIDI train split.
+4. **Choice** of the candidate (and of its half-beat shift) by a drum-pattern score: snare
+   and kick land on beats, all hits fit a 16th or triplet grid, consecutive beats hold the
+   same rhythm, the snare plays every second beat (backbeat), timekeepers play at least
+   once a beat, the first hit is on a beat, and a log-normal prior on the tempo (centred
+   on 110 BPM); the terms' weights were fitted on the Groove MIDI train split. Beats are
+   then moved onto the hits within 40 ms and straightened by a local line fit.
 5. **Subdivision and swing.** Onsets between beats are matched against the straight
    (eighths, sixteenths) and the triplet grid; when the triplet grid explains them better,
    the beat is swung (a shuffle); when every triplet position is played, the metre is
    compound (6/8, 12/8).
 6. **Metre and downbeats.** Bars of 3 or 4 beats (2 or 4 in compound time) and their phase
    are chosen by how well the kick (on 1), the backbeat (on 2 and 4) and crashes (on 1)
-   line up, and by how well the pattern repeats bar to bar.
+   line up, by how well the pattern repeats bar to bar, and by a bonus for a bar starting
+   at the first hit.
 
 Conventions: times in seconds; ``tempo`` in beats per minute, where a beat is a quarter
 note in simple metres and a dotted quarter in compound ones (6/8, 12/8), as in the

@@ -7,14 +7,15 @@ error of its hits (in beats, over ``sigma``) to a price for harder notation:
 grid (simple metres)       use                        price
 =========================  =========================  =======
 4 per beat (16ths)         straight grooves           0
-3 per beat (8th triplets)  shuffles, swing, fills     1.5 (0 when the groove swings)
-6 per beat (16th triplets) fast triplet fills         5
-8 per beat (32nds)         fast fills                 5
+3 per beat (8th triplets)  shuffles, swing, fills     2 (0 when the groove swings,
+                                                      and 16ths then cost 1)
+6 per beat (16th triplets) fast triplet fills         6
+8 per beat (32nds)         fast fills                 6
 =========================  =========================  =======
 
 In compound metres (6/8, 12/8) a beat is three eighths: grids of 3 (eighths, price 0),
 6 (sixteenths, 0.5) and 12 (32nds, 5). Two hits of one drum on the same slot cost 4
-more (they would merge).
+more (they would merge: the first is kept). Hits of one drum within 5 ms are one hit.
 
 Before quantizing, a hit of a drum played less than ``flam_seconds`` before another hit of
 the same drum becomes its grace note: one grace note is a flam, two a drag. Strength
