@@ -136,3 +136,18 @@ def test_json_fields():
 def test_bad_inputs(onsets, options, match):
     with pytest.raises(DrumnmfError, match=match):
         track_beats(onsets, **options)
+
+
+@pytest.mark.parametrize(
+    "onsets",
+    [
+        {"kick": np.array([0.0, 0.001])},
+        {"kick": np.array([5.0]), "hihat": np.array([5.0])},
+        {"kick": np.array([0.0, 30.0])},
+    ],
+)
+def test_degenerate_inputs_give_a_grid(onsets):
+    grid = track_beats(onsets)
+    assert np.all(np.diff(grid.beats) > 0)
+    hits = np.concatenate(list(onsets.values()))
+    assert grid.beats[0] <= hits.min() + 0.1 and grid.beats[-1] >= hits.max() - 0.1

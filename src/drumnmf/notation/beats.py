@@ -371,6 +371,9 @@ def _extend(beats: np.ndarray, first: float, last: float, period: float) -> np.n
         )
     head = float(np.median(np.diff(beats[:5])))
     tail = float(np.median(np.diff(beats[-5:])))
+    # beats the tracker put on one frame (hits closer than a frame) leave no period there
+    head = head if head > 0.1 * period else period
+    tail = tail if tail > 0.1 * period else period
     pre = []
     t = beats[0]
     while t - 0.5 * head > first:
@@ -382,7 +385,6 @@ def _extend(beats: np.ndarray, first: float, last: float, period: float) -> np.n
         t += tail
         post.append(t)
     out = np.concatenate([pre[::-1], beats, post])
-    # drop beats before 0 except when they are needed as the bar start of a hit
     return np.asarray(out, dtype=np.float64)
 
 
@@ -472,7 +474,10 @@ _WEIGHTS = {
 
 def _candidate_score(hits: _Hits, beats: np.ndarray) -> float:
     """Drum-pattern plausibility of a beat sequence (higher is better)."""
-    period = float(np.median(np.diff(beats)))
+    intervals = np.diff(beats)
+    if beats.size < 2 or np.any(intervals <= 0):
+        return -np.inf
+    period = float(np.median(intervals))
     bpm = 60.0 / period
     u = _phase_mass(hits.times, hits.weights, beats)
     terms = {
@@ -656,6 +661,8 @@ def track_beats(
         best = max(scored, key=lambda item: item[0])
     assert best is not None
     beats = _refine_times(_snap(best[1], gathered))
+    if np.any(np.diff(beats) <= 0):  # snapping can only reorder beats of a degenerate grid
+        beats = best[1]
     triplet, compound, ratio = _subdivision(gathered, beats)
     if meter is not None:
         chosen = METERS[meter]  # the tracked beats are taken as this metre's beats
