@@ -3,8 +3,9 @@
 #
 # On Debian as root it first installs the Debian packages the tests use (apt-get update only
 # when one is missing): Hydrogen's drum kits (rendering), fluidsynth with the FluidR3 GM
-# SoundFont (SoundFont kits), and Chromium (the report's browser tests). Elsewhere those tests
-# skip with the reason; with CI=true they fail instead (tests/dependencies.py: require).
+# SoundFont (SoundFont kits), Chromium (the report's browser tests) and MuseScore 3 (the
+# MusicXML tests). Elsewhere those tests skip with the reason; with CI=true they fail instead
+# (tests/dependencies.py: require).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ APT_PACKAGES=(
     hydrogen-drumkits hydrogen-data       # tests/evaluation: real Hydrogen kits
     fluidsynth fluid-soundfont-gm         # tests/evaluation: SoundFont kits
     chromium fonts-liberation             # tests/display/test_report_browser.py
+    musescore3                            # the MusicXML tests
 )
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -23,8 +25,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     if [ ${#missing[@]} -gt 0 ]; then
         echo "== installing Debian packages: ${missing[*]}"
         apt-get update -qq >/dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            "${missing[@]}" >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
 elif [ "${CI:-}" = true ]; then
     echo "== not root on Debian: install ${APT_PACKAGES[*]} yourself" >&2

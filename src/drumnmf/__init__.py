@@ -25,6 +25,7 @@ __all__ = [
     "factorize",
     "load_annotations",
     "load_kit",
+    "make_score",
     "transcribe",
 ]
 
@@ -41,6 +42,7 @@ _LAZY = {
     "transcribe": "drumnmf.pipeline",
     "evaluate_paths": "drumnmf.evaluation.pairing",
     "load_annotations": "drumnmf.io.annotations",
+    "make_score": "drumnmf.notation",
 }
 
 if TYPE_CHECKING:
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     from drumnmf.factorization import Factorization, factorize
     from drumnmf.io.annotations import load_annotations
     from drumnmf.kit import Kit, calibrate, load_kit
+    from drumnmf.notation import make_score
     from drumnmf.pipeline import Transcription, transcribe
 
 

@@ -184,8 +184,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="reference onsets (file for one song, or a folder matched by stem): shown in the "
         "report and used as k by the top-k picker",
     )
+    parser.add_argument(
+        "--score",
+        action="store_true",
+        help="also write a drum score: <stem>.musicxml, <stem>.tab.txt, <stem>.score.mid, "
+        "and tempo, beats, bars in the JSON",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     add_pipeline_arguments(parser)
+    from drumnmf.cli.score import add_score_arguments
+
+    add_score_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -287,12 +296,17 @@ def run(args: argparse.Namespace) -> int:
             finally:
                 if bar:
                     bar.close()
-            written = save_transcription(result, out_dir, formats=formats)
+            score = None
+            if args.score:
+                score = result.to_score(tempo=args.tempo, meter=args.meter, grid=args.grid)
+            written = save_transcription(result, out_dir, formats=formats, score=score)
             if args.report:
                 from drumnmf.display.report import write_report
 
                 written["html"] = out_dir / f"{path.stem}.html"
-                write_report(result, written["html"], audio_path=path, reference=reference)
+                write_report(
+                    result, written["html"], audio_path=path, reference=reference, score=score
+                )
         except DrumnmfError as exc:
             failures += 1
             where = "" if str(path) in str(exc) else f"{path}: "

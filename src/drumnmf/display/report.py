@@ -41,14 +41,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from drumnmf.display.plots import (
+from drumnmf.display.images import (
     DB_RANGE,
     FMIN,
-    _check_reference,
-    _hz_label,
-    _template_levels,
+    check_reference,
     drum_colors,
+    hz_label,
     log_frequency_image,
+    template_levels,
 )
 from drumnmf.errors import DrumnmfError
 
@@ -408,7 +408,7 @@ def _templates_svg(transcription: Transcription, colors: Mapping[str, str]) -> s
     kit = transcription.kit
     fmax = kit.settings.sample_rate / 2
     points = np.geomspace(FMIN, fmax, 160)
-    levels = _template_levels(kit.templates, kit.settings.bin_frequencies(), points)
+    levels = template_levels(kit.templates, kit.settings.bin_frequencies(), points)
     w, h, left, right, top, bottom = 250, 130, 34, 8, 6, 20
     pw, ph = w - left - right, h - top - bottom
     lx = (np.log(points) - np.log(FMIN)) / (np.log(fmax) - np.log(FMIN)) * pw + left
@@ -431,7 +431,7 @@ def _templates_svg(transcription: Transcription, colors: Mapping[str, str]) -> s
                 parts.append(
                     f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + ph}" stroke="#ddd"/>'
                     f'<text x="{x:.1f}" y="{h - 6}" font-size="10" text-anchor="middle" '
-                    f'fill="#555">{_hz_label(f)} Hz</text>'
+                    f'fill="#555">{hz_label(f)} Hz</text>'
                 )
         for db in (0, -40, -80):
             y = float(ly(db))
@@ -549,11 +549,12 @@ def render_report(
     reference: Any = None,
     title: str | None = None,
     max_columns: int = 6000,
+    score: Any = None,
 ) -> str:
     """The report page of a transcription as an HTML string; see :func:`write_report`."""
     if not isinstance(max_columns, int) or max_columns < 1:
         raise DrumnmfError(f"max_columns must be a positive integer, got {max_columns!r}")
-    ref = _check_reference(getattr(reference, "onsets", reference))
+    ref = check_reference(getattr(reference, "onsets", reference))
     song = _load_song(transcription, audio_path, samples, sample_rate)
     audio_uri = None
     if song is not None:
@@ -658,6 +659,7 @@ click: play from there · space: play/pause</span>
 <div class="legend" aria-label="drums in the click track">{legend}</div>
 </div>
 </section>
+{_score_section(score)}
 <h2>Summary</h2>
 {_summary_table(transcription, colors, ref)}
 <p class="hint">Tempo is an estimate from the autocorrelation of all hits; it may be off by
@@ -686,6 +688,14 @@ spectrogram and script are inside this file.</footer>
     return body
 
 
+def _score_section(score: Any) -> str:
+    if score is None:
+        return ""
+    from drumnmf.display.score import score_section
+
+    return score_section(score)
+
+
 def write_report(
     transcription: Transcription,
     path: str | os.PathLike[str],
@@ -696,6 +706,7 @@ def write_report(
     reference: Any = None,
     title: str | None = None,
     max_columns: int = 6000,
+    score: Any = None,
 ) -> None:
     """Write the self-contained HTML report of a transcription (atomically).
 
@@ -720,6 +731,9 @@ def write_report(
         Page title; the audio file's name by default.
     max_columns : int > 0
         Most columns of the spectrogram image (frames are max-pooled to fit).
+    score : drumnmf.notation.Score, optional
+        A drum score to engrave (with verovio, ``drumnmf[score]``; left out without it),
+        with a cursor that follows playback.
 
     Raises
     ------
@@ -744,6 +758,7 @@ def write_report(
         reference=reference,
         title=title,
         max_columns=max_columns,
+        score=score,
     )
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
