@@ -12,7 +12,13 @@ from test_report_browser import Page, R, browser  # noqa: F401  (browser is a fi
 from drumnmf.display import score as score_view
 from drumnmf.display.report import render_report, write_report
 
-pytest.importorskip("verovio", reason="the report's score needs drumnmf[score] (verovio)")
+from dependencies import require
+
+try:
+    import verovio
+except ImportError:
+    verovio = None
+require(verovio is not None, "the report's score needs drumnmf[score] (verovio)")
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,8 @@ from drumnmf.io.musicxml import DIVISIONS, musicxml_string, write_musicxml
 from drumnmf.notation import METERS, BeatGrid, quantize
 from drumnmf.notation.drums import midi_note_for
 
+from dependencies import require
+
 SCHEMA = Path(__file__).resolve().parents[1] / "data" / "musicxml-3.1" / "musicxml.xsd"
 CI = os.environ.get("CI") == "true"
 
@@ -60,7 +62,11 @@ def groove_score(meter="4/4", bpm=120.0, *, fill=True, graces=True):
 
 
 def validate(text):
-    etree = pytest.importorskip("lxml.etree", reason="schema validation needs lxml (dev extra)")
+    try:
+        from lxml import etree
+    except ImportError:
+        etree = None
+    require(etree is not None, "schema validation needs lxml (dev extra)")
     schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
     doc = etree.fromstring(text.encode("utf-8"))
     ok = schema.validate(doc)
