@@ -259,6 +259,8 @@ class Transcription:
         The matrix that was factorized (filterbank bands and/or percussive enhancement of
         ``spectrogram``); None when it is ``spectrogram`` itself (the paper's setting).
         ``factorization.templates`` are the kit's templates in the same rows.
+    edits : tuple of drumnmf.editing.Edit
+        Hand corrections applied after picking (:func:`drumnmf.editing.apply_edits`).
     """
 
     drums: tuple[str, ...]
@@ -275,6 +277,7 @@ class Transcription:
     source: str = "<array>"
     seconds: dict[str, float] = field(default_factory=dict)
     features: np.ndarray | None = None
+    edits: tuple[Any, ...] = ()
 
     @property
     def factorized(self) -> np.ndarray:
@@ -319,6 +322,7 @@ class Transcription:
             },
             "seconds": self.seconds,
             "versions": versions(),
+            **({"edits": [e.to_dict() for e in self.edits]} if self.edits else {}),
         }
 
 
@@ -576,6 +580,7 @@ def save_transcription(
     *,
     stem: str | None = None,
     formats: tuple[str, ...] = FORMATS,
+    note_map: Any = None,
 ) -> dict[str, Path]:
     """Write a transcription's CSV, JSON and MIDI files (each atomically).
 
@@ -588,6 +593,8 @@ def save_transcription(
         File stem; the audio file's stem by default.
     formats : tuple of {"csv", "json", "mid"}
         Which files to write.
+    note_map : NoteMap, preset name or map file, optional
+        Notes of the MIDI file (:mod:`drumnmf.io.notemaps`); the kit's notes by default.
 
     Returns
     -------
@@ -609,7 +616,13 @@ def save_transcription(
     if "mid" in formats:
         written["mid"] = folder / f"{stem}.mid"
         notes = dict(zip(transcription.kit.names, transcription.kit.midi_notes, strict=True))
-        write_midi(written["mid"], transcription.onsets, transcription.strengths, notes)
+        write_midi(
+            written["mid"],
+            transcription.onsets,
+            transcription.strengths,
+            notes,
+            note_map=note_map,
+        )
     if "json" in formats:
         written["json"] = folder / f"{stem}.json"
         write_json(written["json"], transcription.to_dict())

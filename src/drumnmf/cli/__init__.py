@@ -19,6 +19,7 @@ SUBCOMMANDS = (
     "demo",
     "calibrate",
     "transcribe",
+    "maps",
     "evaluate",
     "render",
     "corpus",

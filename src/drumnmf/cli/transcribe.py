@@ -99,6 +99,15 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
         "gate (default 0.5)",
     )
     group.add_argument(
+        "--threshold-offset",
+        action="append",
+        type=_offset_pair,
+        metavar="DRUM=X",
+        help="threshold offset of a drum's adaptive picker, relative to its activation's "
+        "maximum (defaults: kick 0.15, snare 0.1, hi-hats 0.05, others 0.1; lower = more "
+        "hits); the report's sensitivity sliders show the value for each drum",
+    )
+    group.add_argument(
         "--sample-rate", type=_positive, help="expected analysis rate, Hz (must match the kit's)"
     )
     group.add_argument(
@@ -124,6 +133,24 @@ def _positive(text: str) -> int:
     return value
 
 
+def _offset_pair(text: str) -> tuple[str, float]:
+    from drumnmf.kit import canonical_drum_name
+
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"{text!r} is not DRUM=X (e.g. 'snare=0.2')")
+    try:
+        number = float(value)
+        drum = canonical_drum_name(name)
+    except (ValueError, DrumnmfError):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give a drum name and a number >= 0 (e.g. 'snare=0.2')"
+        ) from None
+    if not (number >= 0 and number < float("inf")):
+        raise argparse.ArgumentTypeError(f"{text!r}: the offset must be a number >= 0")
+    return drum, number
+
+
 def config_from_args(args: argparse.Namespace) -> Any:
     """Build a TranscribeConfig from parsed pipeline options."""
     from drumnmf.pipeline import TranscribeConfig, with_options
@@ -146,6 +173,7 @@ def config_from_args(args: argparse.Namespace) -> Any:
         band_share_relative=getattr(args, "band_share_relative", None),
         crosstalk_ratio=getattr(args, "crosstalk_ratio", None),
         crosstalk_similarity=getattr(args, "crosstalk_similarity", None),
+        offsets=tuple(dict(getattr(args, "threshold_offset", None) or ()).items()) or None,
     )
 
 
@@ -162,7 +190,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "examples:\n"
             "  drumnmf transcribe song.wav\n"
             "  drumnmf transcribe *.flac --kit my.kit.json --out-dir out/ --report\n"
-            "  drumnmf transcribe song.wav --preset paper --solver mur --formats csv"
+            "  drumnmf transcribe song.wav --preset paper --solver mur --formats csv\n"
+            "  drumnmf transcribe song.wav --note-map roland-td17\n"
+            "  drumnmf transcribe song.wav --threshold-offset snare=0.2 --edits song.json"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -183,6 +213,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="reference onsets (file for one song, or a folder matched by stem): shown in the "
         "report and used as k by the top-k picker",
+    )
+    parser.add_argument(
+        "--note-map",
+        metavar="NAME|FILE",
+        help="MIDI notes for your drum software or module: a preset (see 'drumnmf maps') "
+        "or a .toml/.json map file (default: the kit's General MIDI notes)",
+    )
+    parser.add_argument(
+        "--edits",
+        metavar="JSON",
+        help="hand corrections to apply after picking: the JSON downloaded from the report's "
+        "editor (its 'edits' list); one input file only",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     add_pipeline_arguments(parser)
@@ -259,6 +301,25 @@ def run(args: argparse.Namespace) -> int:
                 "transcribe them into separate --out-dir folders"
             )
         stems[stem] = name
+    note_map = None
+    if args.note_map:
+        from drumnmf.io.notemaps import load_note_map
+
+        note_map = load_note_map(args.note_map)
+        for drum in kit.names:
+            note_map.note_for(drum)  # every drum of the kit needs a note: fail now
+    unknown = [d for d, _ in config.offsets if d not in kit.names]
+    if unknown:
+        raise DrumnmfError(
+            f"--threshold-offset names drum(s) {unknown} not in the kit ({', '.join(kit.names)})"
+        )
+    edits = None
+    if args.edits:
+        from drumnmf.editing import load_edits
+
+        if len(args.audio) > 1:
+            raise DrumnmfError("--edits applies to one recording; give one AUDIO file")
+        edits = load_edits(args.edits)
     if config.picker == "topk" and top_k is None and not args.reference:
         raise DrumnmfError("--picker topk needs --k DRUM=N for each drum, or --reference")
     if args.report:
@@ -287,7 +348,18 @@ def run(args: argparse.Namespace) -> int:
             finally:
                 if bar:
                     bar.close()
-            written = save_transcription(result, out_dir, formats=formats)
+            if edits is not None:
+                from drumnmf.editing import apply_edits
+
+                edited = apply_edits(result, edits)
+                result = edited.transcription
+                if edited.ignored:
+                    print(
+                        f"drumnmf: {len(edited.ignored)} of {len(edits)} edit(s) changed "
+                        "nothing (their hit was not there)",
+                        file=sys.stderr,
+                    )
+            written = save_transcription(result, out_dir, formats=formats, note_map=note_map)
             if args.report:
                 from drumnmf.display.report import write_report
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from drumnmf.errors import DrumnmfError
+from drumnmf.io.notemaps import PEDAL_CONTROL, NoteMap
 
 __all__ = [
     "atomic_path",
@@ -137,6 +138,7 @@ def write_midi(
     tempo_bpm: float = 120.0,
     note_seconds: float = 0.05,
     ticks_per_beat: int = 480,
+    note_map: NoteMap | str | os.PathLike[str] | None = None,
 ) -> None:
     """Write onsets as a General MIDI drum track (channel 10).
 
@@ -153,30 +155,53 @@ def write_midi(
         Tempo written to the file; times are exact whatever it is.
     note_seconds : float > 0
         Length of each note.
+    ticks_per_beat : int > 0
+        MIDI resolution.
+    note_map : NoteMap, preset name or map file, optional
+        Take each drum's note from this map instead of ``notes``, and write its hi-hat
+        pedal position (CC4) just before each note of the drums the map gives one
+        (:mod:`drumnmf.io.notemaps`).
     """
     import mido
 
-    missing = [d for d in onsets if d not in notes]
-    if missing:
-        raise DrumnmfError(f"no MIDI note for drum(s) {missing}; set one with the kit")
+    from drumnmf.io.notemaps import load_note_map
+
+    table = None if note_map is None else load_note_map(note_map)
+    if table is None:
+        missing = [d for d in onsets if d not in notes]
+        if missing:
+            raise DrumnmfError(f"no MIDI note for drum(s) {missing}; set one with the kit")
     tempo = mido.bpm2tempo(tempo_bpm)
     ticks_per_second = ticks_per_beat * 1e6 / tempo
-    events: list[tuple[int, int, str, int, int]] = []
+    # (tick, 0 off / 1 on, note, 0 CC4 / 1 note, value): offs first, and at one tick each
+    # note's pedal position right before it.
+    events: list[tuple[int, int, int, int, int]] = []
     for drum, times in onsets.items():
+        note = int(notes[drum]) if table is None else table.note_for(drum)
+        pedal = None if table is None else table.pedal_for(drum)
         s = np.asarray(strengths[drum], dtype=np.float64)
         top = float(s.max()) if s.size else 1.0
         vel = np.clip(np.rint(20 + 107 * s / (top or 1.0)), 1, 127).astype(int)
         for t, v in zip(times, vel, strict=True):
             on = round(float(t) * ticks_per_second)
             off = round((float(t) + note_seconds) * ticks_per_second)
-            events.append((on, 1, "note_on", int(notes[drum]), int(v)))
-            events.append((off, 0, "note_off", int(notes[drum]), 0))
+            if pedal is not None:
+                events.append((on, 1, note, 0, pedal))
+            events.append((on, 1, note, 1, int(v)))
+            events.append((off, 0, note, 1, 0))
     events.sort()
     track = mido.MidiTrack()
     track.append(mido.MetaMessage("set_tempo", tempo=tempo, time=0))
     now = 0
-    for tick, _, kind, note, velocity in events:
-        track.append(mido.Message(kind, channel=9, note=note, velocity=velocity, time=tick - now))
+    for tick, on, note, is_note, value in events:
+        if not is_note:
+            message = mido.Message(
+                "control_change", channel=9, control=PEDAL_CONTROL, value=value, time=tick - now
+            )
+        else:
+            kind = "note_on" if on else "note_off"
+            message = mido.Message(kind, channel=9, note=note, velocity=value, time=tick - now)
+        track.append(message)
         now = tick
     midi = mido.MidiFile(ticks_per_beat=ticks_per_beat)
     midi.tracks.append(track)
