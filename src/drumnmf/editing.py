@@ -166,9 +166,8 @@ def apply_edits(transcription: Transcription, edits: Iterable[Edit]) -> Edited:
     picked: dict[str, dict[int, float]] = {}
     for d in drums:
         frames = np.rint(np.asarray(transcription.onsets[d]) / settings.frame_seconds)
-        picked[d] = dict(
-            zip(frames.astype(np.int64).tolist(), map(float, transcription.strengths[d]), strict=True)
-        )
+        values = map(float, transcription.strengths[d])
+        picked[d] = dict(zip(frames.astype(np.int64).tolist(), values, strict=True))
 
     def drum_of(name: str) -> str:
         key = canonical_drum_name(name)

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         for name, note_map in PRESETS.items():
             mark = " (default)" if name == DEFAULT_MAP else ""
             print(f"{name:<{width}}  {note_map.title}{mark}")
-        print("\nShow one: drumnmf maps NAME. Your own: a .toml or .json file (see docs/notemaps.md).")
+        print("\nShow one: drumnmf maps NAME. Your own: a .toml or .json file (docs/notemaps.md).")
         return 0
     note_map = load_note_map(args.name)
     if args.json:

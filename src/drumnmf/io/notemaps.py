@@ -122,7 +122,8 @@ _GM_SOURCE = (
 )
 _ROLAND_SOURCE = (
     "Roland, 'TD-17 Default Factory MIDI Note Map' "
-    "(https://support.roland.com/hc/en-us/articles/360005173411-TD-17-Default-Factory-MIDI-Note-Map); "
+    "(https://support.roland.com/hc/en-us/articles/"
+    "360005173411-TD-17-Default-Factory-MIDI-Note-Map); "
     "CC4 before each hi-hat note: Roland, TD-17 MIDI Implementation v1.00 (2018), "
     "'Foot Controller (Controller number 4)'"
 )
