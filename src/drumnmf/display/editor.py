@@ -1,0 +1,197 @@
+"""What the report's editor needs to re-pick onsets in the page exactly as the pipeline does.
+
+The editor (``assets/editor.js``) ports the default picker (:func:`drumnmf.onsets.pick_adaptive`
+with rise timing, then :func:`drumnmf.onsets.suppress_crosstalk`) to JavaScript, so a
+sensitivity slider gives the hits that ``drumnmf transcribe --threshold-offset DRUM=X`` gives.
+For that it needs the exact numbers, not the 8-bit display copies: every drum's activation
+row as float64, and each drum's reconstructed energy (float64, only around candidate peaks,
+where the cross-talk gate reads it), zlib-compressed (the page inflates them with the
+browser's DecompressionStream), and the integer window sizes and rival drums the Python
+code derives. The band-share gate (off by default) is not ported: with it on, the
+sliders are disabled and editing works on the pipeline's hits.
+
+:func:`editor_data` also carries what the page exports: the note maps offered for MIDI
+(the kit's own notes and every preset), the MIDI timing constants of
+:func:`drumnmf.io.export.write_midi`, and the transcription's JSON document.
+"""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from drumnmf.onsets import (
+    COINCIDE_FRAMES,
+    GATE_FRAMES,
+    MAX_RISE_FRAMES,
+    _candidates,
+    explained_energy,
+)
+
+if TYPE_CHECKING:
+    from drumnmf.io.notemaps import NoteMap
+    from drumnmf.pipeline import Transcription
+
+__all__ = ["editor_data"]
+
+MIDI_TEMPO_BPM = 120.0  # write_midi's defaults
+MIDI_NOTE_SECONDS = 0.05
+MIDI_TICKS_PER_BEAT = 480
+
+
+def _packed(matrix: np.ndarray) -> str:
+    """A float64 matrix, row after row, zlib-compressed, base64 (the page inflates it)."""
+    raw = np.ascontiguousarray(matrix, dtype="<f8").tobytes()
+    return base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
+
+
+def _near_candidates(activations: np.ndarray, min_frames: int) -> np.ndarray:
+    """Frames where the coincidence gate may read energy: around every drum's candidate peaks.
+
+    An onset reported at frame ``f`` lies at most ``MAX_RISE_FRAMES`` before its peak, and
+    the gate reads frames ``f - GATE_FRAMES[0]`` to ``f + GATE_FRAMES[1]``.
+    """
+    n = activations.shape[1]
+    mask = np.zeros(n, dtype=bool)
+    for row in activations:
+        for p in _candidates(np.asarray(row, dtype=np.float64), min_frames):
+            lo = max(0, int(p) - MAX_RISE_FRAMES - GATE_FRAMES[0])
+            mask[lo : int(p) + GATE_FRAMES[1] + 1] = True
+    return mask
+
+
+def _frames(seconds: float, frame_rate: float) -> int:
+    return max(1, round(seconds * frame_rate))  # as drumnmf.onsets._frames
+
+
+def _note_maps(transcription: Transcription) -> list[dict[str, Any]]:
+    from drumnmf.io.notemaps import PRESETS
+
+    drums = transcription.drums
+    out = [
+        {
+            "name": "kit",
+            "title": "the kit's notes (as drumnmf transcribe writes by default)",
+            "notes": {d: int(n) for d, n in zip(drums, transcription.kit.midi_notes, strict=True)},
+            "pedal": {},
+            "missing": [],
+        }
+    ]
+    for name, note_map in PRESETS.items():
+        notes = dict(note_map.notes)
+        pedal = dict(note_map.pedal)
+        out.append(
+            {
+                "name": name,
+                "title": note_map.title,
+                "notes": {d: notes[d] for d in drums if d in notes},
+                "pedal": {d: pedal[d] for d in drums if d in pedal},
+                "missing": [d for d in drums if d not in notes],
+            }
+        )
+    return out
+
+
+def editor_data(transcription: Transcription, *, note_map: NoteMap | None = None) -> dict[str, Any]:
+    """The editor's payload for one transcription (JSON-ready).
+
+    Parameters
+    ----------
+    transcription : Transcription
+    note_map : NoteMap, optional
+        The map chosen for MIDI export when the page opens (the kit's notes by default);
+        a user map is offered beside the presets.
+    """
+    import mido
+
+    t = transcription
+    config = t.config
+    settings = t.kit.settings
+    frame_rate = 1.0 / settings.frame_seconds
+    drums = t.drums
+    window = _frames(config.threshold_window, frame_rate)
+    window += 1 - window % 2  # odd, as adaptive_threshold
+    min_frames = _frames(config.min_interval, frame_rate)
+    live = config.picker == "adaptive" and config.min_band_share == 0
+    reason = ""
+    if config.picker != "adaptive":
+        reason = "the top-k picker has no threshold: edit the hits by hand"
+    elif config.min_band_share > 0:
+        reason = "the band-share gate is on (--min-band-share): sliders are off, edit by hand"
+    crosstalk = None
+    if live and config.crosstalk_ratio > 0:
+        fact = t.factorization
+        owners = np.asarray(t.kit.template_drums)
+        energy, profiles = explained_energy(
+            fact.templates, fact.drum_activations, owners, t.kit.n_drums
+        )
+        # Only the frames the gate can read are sent (zeros elsewhere compress away).
+        energy = np.where(_near_candidates(t.activations, min_frames), energy, 0.0)
+        cosine = profiles @ profiles.T
+        similarity = config.crosstalk_similarity
+        crosstalk = {
+            "ratio": float(config.crosstalk_ratio),
+            "rivals": [
+                [o for o in range(len(drums)) if o != d and cosine[d, o] >= similarity]
+                for d in range(len(drums))
+            ],
+            "energy": _packed(energy),
+            "before": GATE_FRAMES[0],
+            "after": GATE_FRAMES[1],
+            "coincide": COINCIDE_FRAMES,
+        }
+    maps = _note_maps(t)
+    chosen = "kit"
+    if note_map is not None:
+        chosen = note_map.name
+        if note_map.name not in {m["name"] for m in maps}:
+            notes = dict(note_map.notes)
+            pedal = dict(note_map.pedal)
+            maps.append(
+                {
+                    "name": note_map.name,
+                    "title": note_map.title,
+                    "notes": {d: notes[d] for d in drums if d in notes},
+                    "pedal": {d: pedal[d] for d in drums if d in pedal},
+                    "missing": [d for d in drums if d not in notes],
+                }
+            )
+    document = t.to_dict()
+    document["onsets"] = []
+    document["counts"] = {}
+    document.pop("edits", None)
+    frames = [
+        np.rint(np.asarray(t.onsets[d]) / settings.frame_seconds).astype(np.int64).tolist()
+        for d in drums
+    ]
+    return {
+        "live": live,
+        "reason": reason,
+        "frame_seconds": float(settings.frame_seconds),
+        "window_frames": int(window),
+        "min_frames": min_frames,
+        "timing": config.onset_timing,
+        "max_rise": MAX_RISE_FRAMES,
+        "offsets": [float(config.offset(d)) for d in drums],
+        "configured_offsets": {d: float(v) for d, v in config.offsets},
+        "activations": _packed(np.asarray(t.activations)),
+        "frames": frames,
+        "strengths": [[float(s) for s in t.strengths[d]] for d in drums],
+        "crosstalk": crosstalk,
+        "edits": [e.to_dict() for e in t.edits],
+        "note_maps": maps,
+        "note_map": chosen,
+        "midi": {
+            "tempo": int(mido.bpm2tempo(MIDI_TEMPO_BPM)),
+            "ticks_per_beat": MIDI_TICKS_PER_BEAT,
+            "note_seconds": MIDI_NOTE_SECONDS,
+            "pedal_control": 4,
+        },
+        "document": document,
+        "stem": Path(t.source).stem if t.source != "<array>" else "drums",
+        "audio_name": Path(t.source).name if t.source != "<array>" else "song.wav",
+    }
