@@ -473,11 +473,12 @@
   $("ed-midi").addEventListener("click", () => download(ED.stem + ".mid", midiBytes($("ed-note-map").value), "audio/midi"));
   $("ed-json").addEventListener("click", () => download(ED.stem + ".edited.json", jsonText(), "application/json"));
   document.addEventListener("keydown", (ev) => {
-    const tag = (ev.target && ev.target.tagName) || "";
-    if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") return;
+    const el = ev.target || {}, tag = el.tagName || "";
+    // Typing keys belong to text fields; checkboxes and sliders keep their own arrows.
+    if (tag === "SELECT" || tag === "TEXTAREA" || (tag === "INPUT" && /^(text|number|search)$/.test(el.type))) return;
     if ((ev.ctrlKey || ev.metaKey) && ev.key === "z") { undoLast(); ev.preventDefault(); }
     else if (ev.key === "Delete" || ev.key === "Backspace") { if (chosen) { deleteChosen(); ev.preventDefault(); } }
-    else if (ev.key === "e" || ev.key === "E") { $("ed-mode").checked = !$("ed-mode").checked; }
+    else if ((ev.key === "e" || ev.key === "E") && tag !== "INPUT") { $("ed-mode").checked = !$("ed-mode").checked; }
   });
 
   recompute(false);

@@ -1,0 +1,163 @@
+"""The report's editor in headless Chromium, against what the command line writes.
+
+The page ports the default picker to JavaScript; these tests check that it picks the CLI's
+hits at equal settings and, after a slider moves, the hits of ``drumnmf transcribe
+--threshold-offset``; and that after hand edits the downloaded CSV, MIDI and JSON equal the
+files ``drumnmf transcribe --threshold-offset ... --edits DOWNLOAD.json --note-map ...``
+writes. Chromium and playwright are found as in ``test_report_browser.py`` (skipped without
+them, failing with ``DRUMNMF_REQUIRE_BROWSER=1``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_report_browser import Page, browser  # noqa: F401  (fixture)
+
+from drumnmf.example import example_path
+
+pytestmark = pytest.mark.browser
+E = "window.drumnmfReport.editor"
+
+
+def drumnmf(*args: str) -> subprocess.CompletedProcess:
+    done = subprocess.run(
+        [sys.executable, "-m", "drumnmf", *args], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def csv_frames(path: Path, frame_seconds: float) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    with path.open() as f:
+        for row in csv.DictReader(f):
+            out.setdefault(row["drum"], []).append(round(float(row["time"]) / frame_seconds))
+    return out
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    """The built-in example transcribed by the CLI (default settings: 5 drums, cross-talk gate)."""
+    folder = tmp_path_factory.mktemp("editor")
+    drumnmf("transcribe", str(example_path()), "--out-dir", str(folder / "cli"), "--report", "-q")
+    return folder
+
+
+def open_editor(browser, path: Path) -> Page:  # noqa: F811
+    page = Page(browser, path)
+    page.page.wait_for_function(f"{E} && {E}.ready", timeout=15000)
+    return page
+
+
+def test_equal_settings_pick_the_cli_hits(browser, example):  # noqa: F811
+    page = open_editor(browser, example / "cli" / "example.html")
+    try:
+        frame_seconds = page.js("window.drumnmfReport._internals.dt")
+        cli = csv_frames(example / "cli" / "example.csv", frame_seconds)
+        picked = page.js(f"{E}.repick()")
+        assert {d: f for d, f in picked.items() if f} == cli
+        assert page.js(f"{E}.frames()") == picked
+        assert page.js(f"{E}.csv()") == (example / "cli" / "example.csv").read_text()
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+def test_slider_edits_and_downloads_match_the_cli(browser, example, tmp_path):  # noqa: F811
+    page = open_editor(browser, example / "cli" / "example.html")
+    p = page.page
+    try:
+        frame_seconds = page.js("window.drumnmfReport._internals.dt")
+        before = page.js(f"{E}.frames()")
+        # Move the hi-hat slider with the keyboard: 12 steps of 0.005 up.
+        drums = page.js("window.drumnmfReport.drums()")
+        hihat = drums.index("hihat")
+        slider = p.locator(f"#ed-offset-{hihat}")
+        slider.focus()
+        for _ in range(12):
+            p.keyboard.press("ArrowRight")
+        value = slider.input_value()
+        assert float(value) == pytest.approx(0.11)
+        after = page.js(f"{E}.frames()")
+        assert len(after["hihat"]) < len(before["hihat"])  # a higher threshold drops hits
+        assert after["kick"] == before["kick"]
+
+        # The CLI with the equivalent option picks the same hits.
+        drumnmf(
+            "transcribe", str(example_path()), "--out-dir", str(tmp_path / "moved"),
+            "--threshold-offset", f"hihat={value}", "--formats", "csv", "-q",
+        )  # fmt: skip
+        cli = csv_frames(tmp_path / "moved" / "example.csv", frame_seconds)
+        assert {d: f for d, f in after.items() if f} == cli
+
+        # Edit by clicking: add a kick in an empty stretch, delete a snare, reassign a hi-hat.
+        p.locator("#ed-mode").check()
+        kick_times = [m["time"] for m in page.js("window.drumnmfReport.marks('kick')")]
+        page.js("window.scrollTo(0, 0); window.drumnmfReport.setView(0, 4)")
+        page.js("window.drumnmfReport.redraw()")
+        snare = page.js("window.drumnmfReport.marks('snare')")[0]
+        p.mouse.click(snare["x"], snare["y"])
+        p.keyboard.press("Delete")
+        page.js("window.drumnmfReport.redraw()")
+        hat = page.js("window.drumnmfReport.marks('hihat')")[1]
+        p.mouse.click(hat["x"], hat["y"])
+        p.locator("#ed-reassign").select_option(label="crash")
+        page.js("window.drumnmfReport.redraw()")
+        kick_row = page.js("window.drumnmfReport.marks('kick')")[0]
+        gap = next(
+            t
+            for t in (0.1 + 0.25 * k for k in range(16))
+            if all(abs(t - k) > 0.2 for k in kick_times)
+        )
+        x = page.js(
+            f"(() => {{ const r = document.getElementById('timeline-overlay')"
+            f".getBoundingClientRect(); const g = window.drumnmfReport.gutter;"
+            f" const v = window.drumnmfReport.view();"
+            f" return r.left + g + ({gap} - v.start) / (v.end - v.start) * (r.width - g - 8); }})()"
+        )
+        p.mouse.click(x, kick_row["y"])
+        # One more add, then undo it.
+        p.mouse.click(x + 30, kick_row["y"])
+        n_edits = len(page.js(f"{E}.edits()"))
+        p.locator("#ed-undo").click()
+        edits = page.js(f"{E}.edits()")
+        assert len(edits) == n_edits - 1 == 3
+        assert [e["edit"] for e in edits] == ["delete", "reassign", "add"]
+        edited = page.js(f"{E}.frames()")
+        assert len(edited["kick"]) == len(after["kick"]) + 1
+        assert len(edited["snare"]) == len(after["snare"]) - 1
+        assert len(edited["crash"]) == len(after["crash"]) + 1
+
+        # Downloads, with the Roland note map for the MIDI file.
+        p.locator("#ed-note-map").select_option("roland-td17")
+        files = {}
+        for button, name in (("#ed-csv", "csv"), ("#ed-midi", "mid"), ("#ed-json", "json")):
+            with p.expect_download() as info:
+                p.locator(button).click()
+            files[name] = tmp_path / info.value.suggested_filename
+            info.value.save_as(files[name])
+        command = page.js(f"{E}.command()")
+        assert f"--threshold-offset hihat={value}" in command and "--edits" in command
+        assert page.errors == []
+    finally:
+        page.close()
+
+    drumnmf(
+        "transcribe", str(example_path()), "--out-dir", str(tmp_path / "edited"),
+        "--threshold-offset", f"hihat={value}", "--edits", str(files["json"]),
+        "--note-map", "roland-td17", "-q",
+    )  # fmt: skip
+    out = tmp_path / "edited"
+    assert files["csv"].read_bytes() == (out / "example.csv").read_bytes()
+    assert files["mid"].read_bytes() == (out / "example.mid").read_bytes()
+    page_doc = json.loads(files["json"].read_text())
+    cli_doc = json.loads((out / "example.json").read_text())
+    for key in ("onsets", "counts", "edits", "source", "duration", "kit"):
+        assert page_doc[key] == cli_doc[key], key
+    assert page_doc["config"] == cli_doc["config"]
