@@ -1,0 +1,112 @@
+"""``drumnmf maps`` and transcribe's --note-map, --threshold-offset and --edits, as run by users."""
+
+import csv
+import json
+import subprocess
+import sys
+
+import mido
+import pytest
+
+from drumnmf.cli import main
+
+from synth import groove, place, write_hits, write_wav
+
+
+def run(*args):
+    """The command in this process: its exit code (argparse errors exit with 2)."""
+    try:
+        return main([str(a) for a in args])
+    except SystemExit as exc:
+        return exc.code
+
+
+def drumnmf(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "drumnmf", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def song(tmp_path_factory):
+    root = tmp_path_factory.mktemp("maps")
+    hits = write_hits(root)
+    write_wav(root / "song.wav", place(groove(4.0), 4.0))
+    assert drumnmf("calibrate", *hits, "--out", root / "kit.json").returncode == 0
+    return root
+
+
+def test_maps_lists_and_shows():
+    listing = drumnmf("maps")
+    assert listing.returncode == 0
+    for name in ("gm", "roland-td17", "alesis-nitro"):
+        assert name in listing.stdout
+    shown = drumnmf("maps", "roland-td17")
+    assert shown.returncode == 0 and "support.roland.com" in shown.stdout
+    assert any(line.split() == ["open_hihat", "46", "0"] for line in shown.stdout.splitlines())
+
+
+def test_maps_json_and_unknown(capsys):
+    assert run("maps", "gm", "--json") == 0
+    as_json = json.loads(capsys.readouterr().out)
+    assert as_json["notes"]["kick"] == 36 and as_json["pedal"] == {}
+    assert run("maps", "sd3") == 2
+    assert "unknown note map 'sd3'" in capsys.readouterr().err
+
+
+def test_note_map_option(song):
+    out = song / "roland"
+    done = drumnmf(
+        "transcribe", song / "song.wav", "--kit", song / "kit.json", "--harmonic-rank", 4,
+        "--note-map", "roland-td17", "--out-dir", out, "-q",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    msgs = [m for m in mido.MidiFile(str(out / "song.mid")).tracks[0] if not m.is_meta]
+    pedals = [m.value for m in msgs if m.type == "control_change"]
+    hats = [m for m in msgs if m.type == "note_on" and m.note == 42]
+    assert hats and pedals == [127] * len(hats)
+    user = song / "map.toml"
+    user.write_text("[notes]\nkick = 35\nsnare = 38\n")
+    bad = drumnmf("transcribe", song / "song.wav", "--kit", song / "kit.json", "--note-map", user)
+    assert bad.returncode == 2 and "no note for 'hihat'" in bad.stderr
+
+
+def test_threshold_offset_and_edits(song, capsys):
+    base = [song / "song.wav", "--kit", song / "kit.json", "--harmonic-rank", 4, "-q"]
+    assert drumnmf("transcribe", *base, "--out-dir", song / "a").returncode == 0
+    strict = drumnmf(
+        "transcribe", *base, "--out-dir", song / "b", "--threshold-offset", "hihat=0.9"
+    )
+    assert strict.returncode == 0, strict.stderr
+    count = lambda folder: json.loads((folder / "song.json").read_text())["counts"]  # noqa: E731
+    assert count(song / "b")["hihat"] < count(song / "a")["hihat"]
+    assert count(song / "b")["kick"] == count(song / "a")["kick"]
+    doc = json.loads((song / "b" / "song.json").read_text())
+    assert doc["config"]["offsets"] == {"hihat": 0.9}
+
+    with (song / "a" / "song.csv").open() as f:
+        first_kick = next(float(r["time"]) for r in csv.DictReader(f) if r["drum"] == "kick")
+    edits = song / "edits.json"
+    edits.write_text(
+        json.dumps({"edits": [{"edit": "delete", "drum": "kick", "time": first_kick}]})
+    )
+    edited = drumnmf("transcribe", *base, "--out-dir", song / "c", "--edits", edits)
+    assert edited.returncode == 0, edited.stderr
+    assert count(song / "c")["kick"] == count(song / "a")["kick"] - 1
+    assert json.loads((song / "c" / "song.json").read_text())["edits"][0]["edit"] == "delete"
+    again = drumnmf(
+        "transcribe", *base, "--out-dir", song / "d", "--edits", song / "c" / "song.json"
+    )
+    assert "changed nothing" not in again.stderr  # the download format is read too
+
+    for bad, message in (
+        (["--threshold-offset", "cowbell=0.2"], "not in the kit"),
+        (["--threshold-offset", "snare"], "is not DRUM=X"),
+        (["--threshold-offset", "snare=-1"], "must be a number >= 0"),
+        (["--edits", song / "nope.json"], "does not exist"),
+    ):
+        assert run("transcribe", *base, "--out-dir", song / "e", *bad) == 2
+        assert message in capsys.readouterr().err
