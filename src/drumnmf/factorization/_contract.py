@@ -550,6 +550,26 @@ def make_start(problem: Problem, init: Any, rng: np.random.Generator) -> Start:
     )
 
 
+def stacked_templates(problem: Problem, start: Start) -> np.ndarray:
+    """``W^T = [W_D^T; W_H^T]`` as one C-contiguous array, the solvers' working copy.
+
+    Both solvers keep the fixed drum templates and the free templates in one
+    ``(r, n_bins)`` array so that every Gram product is a single GEMM; only rows
+    ``r_d:`` are ever written.
+
+    Returns
+    -------
+    np.ndarray [shape=(r, n_bins)]
+        Rows ``:r_d`` are ``problem.templates``, rows ``r_d:`` a copy of
+        ``start.harmonic_templates``.
+    """
+    r_d = problem.drum_rank
+    templates_t = np.empty((problem.rank, problem.spectrogram.shape[0]), dtype=problem.dtype)
+    templates_t[:r_d] = problem.templates
+    templates_t[r_d:] = start.harmonic_templates
+    return templates_t
+
+
 def full_gram(problem: Problem, harmonic: np.ndarray) -> np.ndarray:
     """``W^T W`` for ``W = [W_D W_H]`` from ``W_H^T`` (r_h, n_bins).
 

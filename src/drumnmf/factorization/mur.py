@@ -32,6 +32,7 @@ from drumnmf.factorization._contract import (
     check_callback_stop,
     frobenius_inner,
     relative_decrease,
+    stacked_templates,
 )
 
 __all__ = ["GUARD", "solve_mur"]
@@ -72,7 +73,6 @@ def solve_mur(
     spectrogram = problem.spectrogram
     dtype = problem.dtype
     r_d, r_h = problem.drum_rank, problem.harmonic_rank
-    rank = r_d + r_h
     n_bins, n_frames = spectrogram.shape
     inv_scale = np.asarray(1.0 / problem.scale, dtype=dtype)
     guard = np.asarray(GUARD, dtype=dtype)
@@ -80,10 +80,7 @@ def solve_mur(
     activations = start.activations  # H = [H_D; H_H], (r, T)
     drum_act = activations[:r_d]
     harm_act = activations[r_d:]
-    # W^T = [W_D^T; W_H^T] as one (r, n_bins) array: every Gram product is one GEMM.
-    templates_t = np.empty((rank, n_bins), dtype=dtype)
-    templates_t[:r_d] = problem.templates
-    templates_t[r_d:] = start.harmonic_templates
+    templates_t = stacked_templates(problem, start)  # W^T = [W_D^T; W_H^T]
     harm_t = templates_t[r_d:]
     drum_cross = problem.drum_cross  # W_D^T V / s, constant
 

@@ -47,6 +47,7 @@ from drumnmf.factorization._contract import (
     check_callback_stop,
     frobenius_inner,
     largest_eigenvalue,
+    stacked_templates,
 )
 
 __all__ = ["ogm", "projected_gradient_sq", "solve_nenmf"]
@@ -208,21 +209,18 @@ def solve_nenmf(
     spectrogram = problem.spectrogram
     dtype = problem.dtype
     r_d, r_h = problem.drum_rank, problem.harmonic_rank
-    rank = r_d + r_h
     n_bins, n_frames = spectrogram.shape
     inv_scale = 1.0 / problem.scale
 
     activations = start.activations  # H = [H_D; H_H], (r, T), internal units
-    templates_t = np.empty((rank, n_bins), dtype=dtype)  # W^T = [W_D^T; W_H^T]
-    templates_t[:r_d] = problem.templates
-    templates_t[r_d:] = start.harmonic_templates
+    templates_t = stacked_templates(problem, start)  # W^T = [W_D^T; W_H^T]
     drum_t = templates_t[:r_d]
     drum_cross = problem.drum_cross  # W_D^T V / s
 
     act_spare = (np.empty_like(activations), np.empty_like(activations))
     harm_work = np.empty((r_h, n_bins), dtype=dtype)
     harm_spare = (np.empty_like(harm_work), np.empty_like(harm_work))
-    offset = np.empty((rank, n_frames), dtype=dtype)  # W^T V / (s L)
+    offset = np.empty((problem.rank, n_frames), dtype=dtype)  # W^T V / (s L)
     data_proj = np.empty((n_bins, r_h), dtype=dtype)  # V H_H^T
     harm_offset = np.empty((r_h, n_bins), dtype=dtype)
     scaled_t = np.empty((r_h, n_bins), dtype=dtype)
