@@ -581,6 +581,7 @@ def save_transcription(
     stem: str | None = None,
     formats: tuple[str, ...] = FORMATS,
     note_map: Any = None,
+    tempo_map: Any = None,
 ) -> dict[str, Path]:
     """Write a transcription's CSV, JSON and MIDI files (each atomically).
 
@@ -595,6 +596,8 @@ def save_transcription(
         Which files to write.
     note_map : NoteMap, preset name or map file, optional
         Notes of the MIDI file (:mod:`drumnmf.io.notemaps`); the kit's notes by default.
+    tempo_map : TempoMap, optional
+        Beats of the song for the MIDI file's tempo map (:mod:`drumnmf.io.tempomap`).
 
     Returns
     -------
@@ -622,6 +625,7 @@ def save_transcription(
             transcription.strengths,
             notes,
             note_map=note_map,
+            tempo_map=tempo_map,
         )
     if "json" in formats:
         written["json"] = folder / f"{stem}.json"

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import mido
+import numpy as np
 import pytest
 
 from drumnmf.cli import main
@@ -57,17 +58,33 @@ def test_maps_json_and_unknown(capsys):
     assert "unknown note map 'sd3'" in capsys.readouterr().err
 
 
-def test_note_map_option(song):
+def test_note_map_and_beats_options(song):
     out = song / "roland"
+    beats = 0.02 + 0.52 * np.arange(9)  # a tempo slightly off 120 BPM
+    (song / "beats.txt").write_text("\n".join(f"{b:.3f}" for b in beats) + "\n")
     done = drumnmf(
         "transcribe", song / "song.wav", "--kit", song / "kit.json", "--harmonic-rank", 4,
-        "--note-map", "roland-td17", "--out-dir", out, "-q",
+        "--note-map", "roland-td17", "--out-dir", out, "--beats", song / "beats.txt",
+        "--meter", "3/4", "-q",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    msgs = [m for m in mido.MidiFile(str(out / "song.mid")).tracks[0] if not m.is_meta]
+    midi = mido.MidiFile(str(out / "song.mid"))
+    msgs = [m for m in midi.tracks[0] if not m.is_meta]
     pedals = [m.value for m in msgs if m.type == "control_change"]
     hats = [m for m in msgs if m.type == "note_on" and m.note == 42]
     assert hats and pedals == [127] * len(hats)
+    signature = [m for m in midi.tracks[0] if m.type == "time_signature"]
+    assert [(m.numerator, m.denominator) for m in signature] == [(3, 4)]
+    tempos = {m.tempo for m in midi.tracks[0] if m.type == "set_tempo"}
+    assert 520000 in tempos  # 0.52 s per beat
+    seconds, played = 0.0, []
+    for m in midi:
+        seconds += m.time
+        if m.type == "note_on":
+            played.append(seconds)
+    with (out / "song.csv").open() as f:
+        times = sorted({float(r["time"]) for r in csv.DictReader(f)})
+    np.testing.assert_allclose(sorted(set(np.round(played, 6))), times, atol=2e-3)
     user = song / "map.toml"
     user.write_text("[notes]\nkick = 35\nsnare = 38\n")
     bad = drumnmf("transcribe", song / "song.wav", "--kit", song / "kit.json", "--note-map", user)

@@ -221,6 +221,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "or a .toml/.json map file (default: the kit's General MIDI notes)",
     )
     parser.add_argument(
+        "--beats",
+        metavar="FILE",
+        help="beat times of the song (seconds, one per line, e.g. a beat tracker's output): "
+        "the MIDI file gets a tempo change per beat, so the DAW's grid follows the song; "
+        "one input file only",
+    )
+    parser.add_argument(
+        "--meter",
+        default="4/4",
+        help="time signature written with --beats (2/4, 3/4, 4/4, 5/4, 6/8, 7/8, 12/8; 4/4)",
+    )
+    parser.add_argument(
+        "--first-downbeat",
+        type=_nonnegative,
+        default=0,
+        metavar="N",
+        help="with --beats: index of the first bar's first beat (earlier beats are a pickup)",
+    )
+    parser.add_argument(
         "--edits",
         metavar="JSON",
         help="hand corrections to apply after picking: the JSON downloaded from the report's "
@@ -313,6 +332,15 @@ def run(args: argparse.Namespace) -> int:
         raise DrumnmfError(
             f"--threshold-offset names drum(s) {unknown} not in the kit ({', '.join(kit.names)})"
         )
+    tempo_map = None
+    if args.beats:
+        from drumnmf.io.tempomap import TempoMap, load_beats
+
+        if len(args.audio) > 1:
+            raise DrumnmfError("--beats applies to one recording; give one AUDIO file")
+        tempo_map = TempoMap.from_meter(
+            load_beats(args.beats), args.meter, first_downbeat=args.first_downbeat
+        )
     edits = None
     if args.edits:
         from drumnmf.editing import load_edits
@@ -359,7 +387,9 @@ def run(args: argparse.Namespace) -> int:
                         "nothing (their hit was not there)",
                         file=sys.stderr,
                     )
-            written = save_transcription(result, out_dir, formats=formats, note_map=note_map)
+            written = save_transcription(
+                result, out_dir, formats=formats, note_map=note_map, tempo_map=tempo_map
+            )
             if args.report:
                 from drumnmf.display.report import write_report
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from drumnmf.errors import DrumnmfError
 from drumnmf.io.notemaps import PEDAL_CONTROL, NoteMap
+from drumnmf.io.tempomap import TempoMap
 
 __all__ = [
     "atomic_path",
@@ -139,6 +140,7 @@ def write_midi(
     note_seconds: float = 0.05,
     ticks_per_beat: int = 480,
     note_map: NoteMap | str | os.PathLike[str] | None = None,
+    tempo_map: TempoMap | None = None,
 ) -> None:
     """Write onsets as a General MIDI drum track (channel 10).
 
@@ -161,6 +163,10 @@ def write_midi(
         Take each drum's note from this map instead of ``notes``, and write its hi-hat
         pedal position (CC4) just before each note of the drums the map gives one
         (:mod:`drumnmf.io.notemaps`).
+    tempo_map : TempoMap, optional
+        Beats of the song (:mod:`drumnmf.io.tempomap`): the file then has a tempo change
+        per beat and the time signature, so the DAW's grid follows the song; each hit stays
+        at its performed time. ``tempo_bpm`` is ignored.
     """
     import mido
 
@@ -182,18 +188,44 @@ def write_midi(
         s = np.asarray(strengths[drum], dtype=np.float64)
         top = float(s.max()) if s.size else 1.0
         vel = np.clip(np.rint(20 + 107 * s / (top or 1.0)), 1, 127).astype(int)
-        for t, v in zip(times, vel, strict=True):
-            on = round(float(t) * ticks_per_second)
-            off = round((float(t) + note_seconds) * ticks_per_second)
+        if tempo_map is None:
+            ons = [round(float(t) * ticks_per_second) for t in times]
+            offs = [round((float(t) + note_seconds) * ticks_per_second) for t in times]
+        else:
+            times = np.asarray(times, dtype=np.float64)
+            ons = tempo_map.ticks(times, ticks_per_beat).tolist()
+            offs = tempo_map.ticks(times + note_seconds, ticks_per_beat).tolist()
+        for on, off, v in zip(ons, offs, vel, strict=True):
             if pedal is not None:
                 events.append((on, 1, note, 0, pedal))
             events.append((on, 1, note, 1, int(v)))
             events.append((off, 0, note, 1, 0))
     events.sort()
     track = mido.MidiTrack()
-    track.append(mido.MetaMessage("set_tempo", tempo=tempo, time=0))
+    # Meta events (tempo, time signature) at a tick come before the notes there.
+    metas: list[tuple[int, Any]] = [(0, mido.MetaMessage("set_tempo", tempo=tempo))]
+    if tempo_map is not None:
+        metas = [
+            (
+                0,
+                mido.MetaMessage(
+                    "time_signature",
+                    numerator=tempo_map.numerator,
+                    denominator=tempo_map.denominator,
+                ),
+            )
+        ]
+        metas += [
+            (tick, mido.MetaMessage("set_tempo", tempo=value))
+            for tick, value in tempo_map.tempo_events(ticks_per_beat)
+        ]
     now = 0
+    queue = list(reversed(metas))
     for tick, on, note, is_note, value in events:
+        while queue and queue[-1][0] <= tick:
+            at, meta = queue.pop()
+            track.append(meta.copy(time=at - now))
+            now = at
         if not is_note:
             message = mido.Message(
                 "control_change", channel=9, control=PEDAL_CONTROL, value=value, time=tick - now
@@ -203,6 +235,9 @@ def write_midi(
             message = mido.Message(kind, channel=9, note=note, velocity=value, time=tick - now)
         track.append(message)
         now = tick
+    for at, meta in reversed(queue):
+        track.append(meta.copy(time=at - now))
+        now = at
     midi = mido.MidiFile(ticks_per_beat=ticks_per_beat)
     midi.tracks.append(track)
     with atomic_path(path) as tmp:
