@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_report_browser import Page, browser  # noqa: F401  (fixture)
 
@@ -64,6 +65,7 @@ def test_equal_settings_pick_the_cli_hits(browser, example):  # noqa: F811
         assert {d: f for d, f in picked.items() if f} == cli
         assert page.js(f"{E}.frames()") == picked
         assert page.js(f"{E}.csv()") == (example / "cli" / "example.csv").read_text()
+        assert bytes(page.js(f"{E}.midi('kit')")) == (example / "cli" / "example.mid").read_bytes()
         assert page.errors == []
     finally:
         page.close()
@@ -161,3 +163,20 @@ def test_slider_edits_and_downloads_match_the_cli(browser, example, tmp_path):  
     for key in ("onsets", "counts", "edits", "source", "duration", "kit"):
         assert page_doc[key] == cli_doc[key], key
     assert page_doc["config"] == cli_doc["config"]
+
+
+def test_midi_download_carries_the_tempo_map(browser, tmp_path):  # noqa: F811
+    beats = 0.03 + np.cumsum(60.0 / np.linspace(118, 126, 30))
+    (tmp_path / "beats.txt").write_text("\n".join(f"{b:.4f}" for b in beats))
+    drumnmf(
+        "transcribe", str(example_path()), "--out-dir", str(tmp_path), "--report", "-q",
+        "--beats", str(tmp_path / "beats.txt"), "--meter", "6/8", "--note-map", "alesis-nitro",
+    )  # fmt: skip
+    page = open_editor(browser, tmp_path / "example.html")
+    try:
+        assert page.js("document.getElementById('ed-note-map').value") == "alesis-nitro"
+        midi = bytes(page.js(f"{E}.midi('alesis-nitro')"))
+        assert midi == (tmp_path / "example.mid").read_bytes()
+        assert b"\xff\x58\x04\x06\x03" in midi  # 6/8 time signature
+    finally:
+        page.close()

@@ -394,7 +394,14 @@ def run(args: argparse.Namespace) -> int:
                 from drumnmf.display.report import write_report
 
                 written["html"] = out_dir / f"{path.stem}.html"
-                write_report(result, written["html"], audio_path=path, reference=reference)
+                write_report(
+                    result,
+                    written["html"],
+                    audio_path=path,
+                    reference=reference,
+                    note_map=note_map,
+                    tempo_map=tempo_map,
+                )
         except DrumnmfError as exc:
             failures += 1
             where = "" if str(path) in str(exc) else f"{path}: "

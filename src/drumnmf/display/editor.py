@@ -34,6 +34,7 @@ from drumnmf.onsets import (
 
 if TYPE_CHECKING:
     from drumnmf.io.notemaps import NoteMap
+    from drumnmf.io.tempomap import TempoMap
     from drumnmf.pipeline import Transcription
 
 __all__ = ["editor_data"]
@@ -96,7 +97,12 @@ def _note_maps(transcription: Transcription) -> list[dict[str, Any]]:
     return out
 
 
-def editor_data(transcription: Transcription, *, note_map: NoteMap | None = None) -> dict[str, Any]:
+def editor_data(
+    transcription: Transcription,
+    *,
+    note_map: NoteMap | None = None,
+    tempo_map: TempoMap | None = None,
+) -> dict[str, Any]:
     """The editor's payload for one transcription (JSON-ready).
 
     Parameters
@@ -105,6 +111,8 @@ def editor_data(transcription: Transcription, *, note_map: NoteMap | None = None
     note_map : NoteMap, optional
         The map chosen for MIDI export when the page opens (the kit's notes by default);
         a user map is offered beside the presets.
+    tempo_map : TempoMap, optional
+        Beats of the song for the MIDI download (as ``drumnmf transcribe --beats``).
     """
     import mido
 
@@ -190,6 +198,16 @@ def editor_data(transcription: Transcription, *, note_map: NoteMap | None = None
             "ticks_per_beat": MIDI_TICKS_PER_BEAT,
             "note_seconds": MIDI_NOTE_SECONDS,
             "pedal_control": 4,
+            "tempo_map": None
+            if tempo_map is None
+            else {
+                "beats": [float(b) for b in tempo_map.beats],
+                "lead": tempo_map.lead_in(MIDI_TICKS_PER_BEAT),
+                "step": tempo_map.beat_ticks(MIDI_TICKS_PER_BEAT),
+                "tempos": tempo_map.tempo_events(MIDI_TICKS_PER_BEAT),
+                "numerator": tempo_map.numerator,
+                "denominator": tempo_map.denominator,
+            },
         },
         "document": document,
         "stem": Path(t.source).stem if t.source != "<array>" else "drums",

@@ -550,6 +550,7 @@ def render_report(
     title: str | None = None,
     max_columns: int = 6000,
     note_map: Any = None,
+    tempo_map: Any = None,
 ) -> str:
     """The report page of a transcription as an HTML string; see :func:`write_report`."""
     if not isinstance(max_columns, int) or max_columns < 1:
@@ -609,7 +610,7 @@ def render_report(
     payload = json.dumps(data, separators=(",", ":"), allow_nan=False)
     payload = payload.replace("</", "<\\/").replace("<!--", "<\\!--")
     # --- editor (display/editor.py, assets/editor.js) ---
-    editor_section, editor_payload = _editor_parts(transcription, note_map)
+    editor_section, editor_payload = _editor_parts(transcription, note_map, tempo_map)
     # --- end editor ---
     body = f"""<!DOCTYPE html>
 <html lang="en">
@@ -698,13 +699,13 @@ spectrogram and script are inside this file.</footer>
 # --------------------------------------------------------------------------- editor
 
 
-def _editor_parts(transcription: Transcription, note_map: Any) -> tuple[str, str]:
+def _editor_parts(transcription: Transcription, note_map: Any, tempo_map: Any) -> tuple[str, str]:
     """The editor's panel (HTML) and its data (JSON, safe inside a script tag)."""
     from drumnmf.display.editor import editor_data
     from drumnmf.io.notemaps import load_note_map
 
     table = None if note_map is None else load_note_map(note_map)
-    data = editor_data(transcription, note_map=table)
+    data = editor_data(transcription, note_map=table, tempo_map=tempo_map)
     payload = json.dumps(data, separators=(",", ":"), allow_nan=False)
     payload = payload.replace("<", "\\u003c").replace(">", "\\u003e")  # inert in <script>
     rows = "".join(
@@ -770,6 +771,7 @@ def write_report(
     title: str | None = None,
     max_columns: int = 6000,
     note_map: Any = None,
+    tempo_map: Any = None,
 ) -> None:
     """Write the self-contained HTML report of a transcription (atomically).
 
@@ -796,6 +798,8 @@ def write_report(
         Most columns of the spectrogram image (frames are max-pooled to fit).
     note_map : NoteMap, preset name or map file, optional
         The note map the editor's MIDI download starts with (the kit's notes by default).
+    tempo_map : TempoMap, optional
+        Beats of the song: the editor's MIDI download carries them, as ``--beats`` does.
 
     Raises
     ------
@@ -821,6 +825,7 @@ def write_report(
         title=title,
         max_columns=max_columns,
         note_map=note_map,
+        tempo_map=tempo_map,
     )
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")

@@ -357,6 +357,17 @@
     if (!map || map.missing.length) throw new Error("note map " + mapName + " has no note for " + (map ? map.missing.join(", ") : "?"));
     const M = ED.midi;
     const tps = M.ticks_per_beat * 1e6 / M.tempo;
+    // io.tempomap.TempoMap.ticks: piecewise linear between beats, the lead-in before.
+    const TM = M.tempo_map;
+    const tick = (t) => {
+      if (!TM) return roundHalfEven(t * tps);
+      const b = TM.beats, n = b.length;
+      if (t < b[0]) return roundHalfEven(b[0] > 0 ? t / b[0] * TM.lead : 0);
+      let i = 0;
+      while (i + 1 < n && b[i + 1] <= t) i++;
+      i = Math.min(i, n - 2);
+      return roundHalfEven(TM.lead + (i + (t - b[i]) / (b[i + 1] - b[i])) * TM.step);
+    };
     const events = [];
     current.forEach((c, d) => {
       const name = drums[d], note = map.notes[name];
@@ -366,7 +377,7 @@
         const t = f * fs;
         let v = roundHalfEven(20 + 107 * c.strengths[k] / (top || 1));
         v = Math.min(127, Math.max(1, v));
-        const on = roundHalfEven(t * tps), off = roundHalfEven((t + M.note_seconds) * tps);
+        const on = tick(t), off = tick(t + M.note_seconds);
         if (pedal !== null) events.push([on, 1, note, 0, pedal]);
         events.push([on, 1, note, 1, v]);
         events.push([off, 0, note, 1, 0]);
@@ -382,16 +393,32 @@
       while (n > 0) { out.unshift((n & 0x7f) | 0x80); n = Math.floor(n / 128); }
       return out;
     };
-    const track = [0, 0xff, 0x51, 0x03, (M.tempo >> 16) & 0xff, (M.tempo >> 8) & 0xff, M.tempo & 0xff];
-    let now = 0, running = null;
-    for (const [tick, on, note, isNote, value] of events) {
-      track.push(...vlq(tick - now));
-      now = tick;
+    const tempo = (v) => [0xff, 0x51, 0x03, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff];
+    // Meta events (tick, bytes), written before the notes at their tick.
+    const metas = TM
+      ? [[0, [0xff, 0x58, 0x04, TM.numerator, Math.log2(TM.denominator), 24, 8]]].concat(
+        TM.tempos.map(([at, v]) => [at, tempo(v)]))
+      : [[0, tempo(M.tempo)]];
+    const track = [];
+    let now = 0, running = null, m = 0;
+    const flushMetas = (upTo) => {
+      while (m < metas.length && metas[m][0] <= upTo) {
+        track.push(...vlq(metas[m][0] - now), ...metas[m][1]);
+        now = metas[m][0];
+        running = null;
+        m++;
+      }
+    };
+    for (const [at, on, note, isNote, value] of events) {
+      flushMetas(at);
+      track.push(...vlq(at - now));
+      now = at;
       const bytes = isNote ? [on ? 0x99 : 0x89, note, value] : [0xb9, M.pedal_control, value];
       if (bytes[0] === running) track.push(bytes[1], bytes[2]);
       else track.push(...bytes);
       running = bytes[0];
     }
+    flushMetas(Infinity);
     track.push(0, 0xff, 0x2f, 0x00);
     const u32 = (n) => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
     const tpb = M.ticks_per_beat;
