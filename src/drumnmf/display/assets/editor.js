@@ -216,11 +216,17 @@
     }
     const { state, ignored } = applyEdits(picks, repick ? baseEdits.concat(edits) : edits);
     lastIgnored = ignored;
+    const previous = current;
     current = state.map((m) => {
       const frames = Array.from(m.keys()).sort((a, b) => a - b);
       return { frames, strengths: frames.map((f) => m.get(f)) };
     });
     current.forEach((c, d) => {
+      // Only a drum whose hits changed is redrawn (and loses its reference matches).
+      const old = previous ? previous[d] : { frames: ED.frames[d], strengths: ED.strengths[d] };
+      const same = old.frames.length === c.frames.length
+        && old.frames.every((f, k) => f === c.frames[k] && old.strengths[k] === c.strengths[k]);
+      if (same) return;
       I.setHits(d, c.frames.map((f) => f * fs), c.strengths);
       const count = document.querySelector('[data-count="' + drums[d] + '"]');
       if (count) count.textContent = "(" + c.frames.length + ")";
