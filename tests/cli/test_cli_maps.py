@@ -65,9 +65,14 @@ def test_note_map_and_beats_options(song):
     done = drumnmf(
         "transcribe", song / "song.wav", "--kit", song / "kit.json", "--harmonic-rank", 4,
         "--note-map", "roland-td17", "--out-dir", out, "--beats", song / "beats.txt",
-        "--meter", "3/4", "-q",
+        "--meter", "3/4", "--chart", "-q",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+    chart = out / "song_chart"
+    assert sorted(p.name for p in chart.iterdir()) == ["notes.mid", "song.ini", "song.ogg"]
+    part = mido.MidiFile(str(chart / "notes.mid")).tracks[1]
+    assert part[0].name == "PART DRUMS"
+    assert {m.note for m in part if m.type == "note_on"} <= {96, 97, 98, 99, 100, 110, 111, 112}
     midi = mido.MidiFile(str(out / "song.mid"))
     msgs = [m for m in midi.tracks[0] if not m.is_meta]
     pedals = [m.value for m in msgs if m.type == "control_change"]

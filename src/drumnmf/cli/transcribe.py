@@ -240,6 +240,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="with --beats: index of the first bar's first beat (earlier beats are a pickup)",
     )
     parser.add_argument(
+        "--chart",
+        action="store_true",
+        help="also write a Clone Hero / YARG drums chart: DIR/<stem>_chart/ with notes.mid "
+        "(Pro Drums, Expert), song.ini and song.ogg, on the --beats tempo map (else a steady "
+        "tempo estimated from the hits)",
+    )
+    parser.add_argument(
         "--edits",
         metavar="JSON",
         help="hand corrections to apply after picking: the JSON downloaded from the report's "
@@ -390,6 +397,8 @@ def run(args: argparse.Namespace) -> int:
             written = save_transcription(
                 result, out_dir, formats=formats, note_map=note_map, tempo_map=tempo_map
             )
+            if args.chart:
+                written["chart"] = _write_chart(result, path, out_dir, tempo_map, args.meter)
             if args.report:
                 from drumnmf.display.report import write_report
 
@@ -419,6 +428,36 @@ def run(args: argparse.Namespace) -> int:
         print(f"drumnmf: {failures} of {len(args.audio)} file(s) failed", file=sys.stderr)
         return 1
     return 0
+
+
+def _write_chart(result: Any, path: Path, out_dir: Path, tempo_map: Any, meter: str) -> Path:
+    """The rhythm-game chart folder of one song."""
+    from drumnmf.display.report import estimate_tempo
+    from drumnmf.io.audio import load_audio
+    from drumnmf.io.chart import write_chart
+    from drumnmf.io.tempomap import TempoMap
+
+    if tempo_map is None:
+        bpm = estimate_tempo(result.onsets) or 120.0
+        tempo_map = TempoMap.constant(bpm, result.duration, meter)
+    rate = result.kit.settings.sample_rate
+    chart = write_chart(
+        out_dir / f"{path.stem}_chart",
+        result.onsets,
+        tempo_map=tempo_map,
+        duration=result.duration,
+        name=path.stem,
+        samples=load_audio(path, sample_rate=rate),
+        sample_rate=rate,
+    )
+    if chart.skipped:
+        left = ", ".join(f"{d} {n}" for d, n in sorted(chart.skipped.items()))
+        print(
+            f"drumnmf: chart of {path.name}: left out {left} (no lane, or its lane was "
+            "already hit on that tick)",
+            file=sys.stderr,
+        )
+    return chart.folder
 
 
 def _progress(label: str, config: Any, *, disabled: bool) -> Any:

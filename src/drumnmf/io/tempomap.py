@@ -98,6 +98,14 @@ class TempoMap:
             beats_per_bar=per_bar,
         )
 
+    @classmethod
+    def constant(cls, bpm: float, duration: float, meter: str = "4/4") -> TempoMap:
+        """Beats at a steady ``bpm`` from 0 s to past ``duration`` (no beat tracking)."""
+        if not (np.isfinite(bpm) and bpm > 0 and np.isfinite(duration) and duration >= 0):
+            raise DrumnmfError(f"need bpm > 0 and duration >= 0, got {bpm!r} and {duration!r}")
+        period = 60.0 / bpm
+        return cls.from_meter(np.arange(int(duration / period) + 2) * period, meter)
+
     def beat_ticks(self, ticks_per_beat: int) -> int:
         """Ticks per beat (``ticks_per_beat`` is per quarter note, as in the MIDI header)."""
         ticks = ticks_per_beat * self.beat_quarters
