@@ -180,3 +180,29 @@ def test_midi_download_carries_the_tempo_map(browser, tmp_path):  # noqa: F811
         assert b"\xff\x58\x04\x06\x03" in midi  # 6/8 time signature
     finally:
         page.close()
+
+
+def test_band_share_gate_is_followed(browser, example, tmp_path):  # noqa: F811
+    gate = ["--min-band-share", "0.3"]
+    drumnmf(
+        "transcribe", str(example_path()), "--out-dir", str(tmp_path / "gate"), "--report",
+        "-q", *gate,
+    )  # fmt: skip
+    page = open_editor(browser, tmp_path / "gate" / "example.html")
+    try:
+        fs = page.js("window.drumnmfReport._internals.dt")
+        gated = csv_frames(tmp_path / "gate" / "example.csv", fs)
+        plain = csv_frames(example / "cli" / "example.csv", fs)
+        assert gated != plain  # the gate dropped hits, so the port is exercised
+        assert {d: f for d, f in page.js(f"{E}.repick()").items() if f} == gated
+        page.js(f"{E}.setOffset('snare', 0.04)")
+        moved = page.js(f"{E}.frames()")
+    finally:
+        page.close()
+    drumnmf(
+        "transcribe", str(example_path()), "--out-dir", str(tmp_path / "moved"), "-q", *gate,
+        "--threshold-offset", "snare=0.04", "--formats", "csv",
+    )  # fmt: skip
+    assert {d: f for d, f in moved.items() if f} == csv_frames(
+        tmp_path / "moved" / "example.csv", fs
+    )

@@ -7,8 +7,9 @@ For that it needs the exact numbers, not the 8-bit display copies: every drum's 
 row as float64, and each drum's reconstructed energy (float64, only around candidate peaks,
 where the cross-talk gate reads it), zlib-compressed (the page inflates them with the
 browser's DecompressionStream), and the integer window sizes and rival drums the Python
-code derives. The band-share gate (off by default) is not ported: with it on, the
-sliders are disabled and editing works on the pipeline's hits.
+code derives. The band-share gate (:func:`drumnmf.onsets.gate_onsets`, off by default) is
+ported too, with each drum's share rows sent like the energy. With the top-k picker the
+sliders are off and editing works on the pipeline's hits.
 
 :func:`editor_data` also carries what the page exports: the note maps offered for MIDI
 (the kit's own notes and every preset), the MIDI timing constants of
@@ -29,6 +30,7 @@ from drumnmf.onsets import (
     GATE_FRAMES,
     MAX_RISE_FRAMES,
     _candidates,
+    band_share,
     explained_energy,
 )
 
@@ -124,21 +126,29 @@ def editor_data(
     window = _frames(config.threshold_window, frame_rate)
     window += 1 - window % 2  # odd, as adaptive_threshold
     min_frames = _frames(config.min_interval, frame_rate)
-    live = config.picker == "adaptive" and config.min_band_share == 0
-    reason = ""
-    if config.picker != "adaptive":
-        reason = "the top-k picker has no threshold: edit the hits by hand"
-    elif config.min_band_share > 0:
-        reason = "the band-share gate is on (--min-band-share): sliders are off, edit by hand"
+    live = config.picker == "adaptive"
+    reason = "" if live else "the top-k picker has no threshold: edit the hits by hand"
+    fact = t.factorization
+    owners = np.asarray(t.kit.template_drums)
+    near = _near_candidates(t.activations, min_frames)
+    share_gate = None
+    if live and config.min_band_share > 0:
+        share = band_share(t.factorized, fact.templates, fact.drum_activations, owners, len(drums))
+        share_gate = {
+            "minimum": float(config.min_band_share),
+            "relative": float(config.band_share_relative),
+            # Read, like the energy, only around candidate peaks.
+            "share": _packed(np.where(near, share, 0.0)),
+            "before": GATE_FRAMES[0],
+            "after": GATE_FRAMES[1],
+        }
     crosstalk = None
     if live and config.crosstalk_ratio > 0:
-        fact = t.factorization
-        owners = np.asarray(t.kit.template_drums)
         energy, profiles = explained_energy(
             fact.templates, fact.drum_activations, owners, t.kit.n_drums
         )
         # Only the frames the gate can read are sent (zeros elsewhere compress away).
-        energy = np.where(_near_candidates(t.activations, min_frames), energy, 0.0)
+        energy = np.where(near, energy, 0.0)
         cosine = profiles @ profiles.T
         similarity = config.crosstalk_similarity
         crosstalk = {
@@ -190,6 +200,7 @@ def editor_data(
         "frames": frames,
         "strengths": [[float(s) for s in t.strengths[d]] for d in drums],
         "crosstalk": crosstalk,
+        "share_gate": share_gate,
         "edits": [e.to_dict() for e in t.edits],
         "note_maps": maps,
         "note_map": chosen,

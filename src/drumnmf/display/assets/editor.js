@@ -29,6 +29,7 @@
   }
   const rows = await inflate(ED.activations);
   const energy = ED.crosstalk ? await inflate(ED.crosstalk.energy) : null;
+  const share = ED.share_gate ? await inflate(ED.share_gate.share) : null;
 
   // ------------------------------------------------------------------ picker (drumnmf.onsets)
   // scipy.ndimage.median_filter(x, size, mode="nearest"), size odd.
@@ -132,6 +133,34 @@
     return { frames, strengths: peaks.map((p) => row[p]), threshold: thr };
   }
 
+  // numpy.percentile(values, 90) with the default "linear" method, operation by operation.
+  function percentile90(values) {
+    const a = Float64Array.from(values).sort(), n = a.length;
+    const v = (n - 1) * (90 / 100);
+    const prev = v >= n - 1 ? n - 1 : Math.floor(v);
+    const next = v >= n - 1 ? n - 1 : prev + 1;
+    const gamma = v >= n - 1 ? v + 1 : v - prev;
+    const lo = a[prev], hi = a[next], diff = hi - lo;
+    return gamma >= 0.5 ? hi - diff * (1 - gamma) : lo + diff * gamma;
+  }
+
+  // onsets.gate_onsets
+  function gateOnsets(onsets, d) {
+    const G = ED.share_gate;
+    let minimum = G.minimum;
+    if (minimum === 0 || !onsets.frames.length) return onsets;
+    const row = share[d];
+    const near = onsets.frames.map((f) => {
+      let m = 0;
+      for (let k = Math.max(0, f - G.before); k <= Math.min(row.length - 1, f + G.after); k++) if (row[k] > m) m = row[k];
+      return m;
+    });
+    if (G.relative > 0) minimum = Math.min(minimum, G.relative * percentile90(near));
+    const frames = [], strengths = [];
+    near.forEach((v, k) => { if (v >= minimum) { frames.push(onsets.frames[k]); strengths.push(onsets.strengths[k]); } });
+    return { frames, strengths, threshold: onsets.threshold };
+  }
+
   // onsets.suppress_crosstalk
   function suppressCrosstalk(picked) {
     const X = ED.crosstalk;
@@ -162,6 +191,7 @@
   // The pipeline's picks for these offsets (one per drum).
   function pickAll(offsets) {
     let picked = offsets.map((o, d) => pickAdaptive(d, o));
+    if (ED.share_gate) picked = picked.map((p, d) => gateOnsets(p, d));
     if (ED.crosstalk) picked = suppressCrosstalk(picked);
     return picked;
   }
