@@ -20,11 +20,13 @@ __all__ = [
     "Kit",
     "Transcription",
     "__version__",
+    "apply_edits",
     "calibrate",
     "evaluate_paths",
     "factorize",
     "load_annotations",
     "load_kit",
+    "load_note_map",
     "transcribe",
 ]
 
@@ -41,12 +43,16 @@ _LAZY = {
     "transcribe": "drumnmf.pipeline",
     "evaluate_paths": "drumnmf.evaluation.metrics",
     "load_annotations": "drumnmf.io.annotations",
+    "apply_edits": "drumnmf.editing",
+    "load_note_map": "drumnmf.io.notemaps",
 }
 
 if TYPE_CHECKING:
+    from drumnmf.editing import apply_edits
     from drumnmf.evaluation.metrics import evaluate_paths
     from drumnmf.factorization import Factorization, factorize
     from drumnmf.io.annotations import load_annotations
+    from drumnmf.io.notemaps import load_note_map
     from drumnmf.kit import Kit, calibrate, load_kit
     from drumnmf.pipeline import Transcription, transcribe
 

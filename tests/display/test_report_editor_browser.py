@@ -206,3 +206,25 @@ def test_band_share_gate_is_followed(browser, example, tmp_path):  # noqa: F811
     assert {d: f for d, f in moved.items() if f} == csv_frames(
         tmp_path / "moved" / "example.csv", fs
     )
+
+
+def test_prelisten_plays_the_selected_hit_with_clicks(browser, example):  # noqa: F811
+    page = open_editor(browser, example / "cli" / "example.html")
+    p = page.page
+    try:
+        p.locator("#ed-mode").check()
+        page.js("window.scrollTo(0, 0); window.drumnmfReport.setView(2, 6)")
+        page.js("window.drumnmfReport.redraw()")
+        snare = page.js("window.drumnmfReport.marks('snare')")[0]
+        p.mouse.click(snare["x"], snare["y"])
+        assert page.js("window.drumnmfReport.paused()") is True  # editing does not play
+        assert page.js("window.drumnmfReport.selected()")["drum"] == "snare"
+        p.locator("#ed-prelisten").click()
+        p.wait_for_timeout(400)
+        assert page.js("document.getElementById('click-track').checked") is True
+        assert page.js("window.drumnmfReport.paused()") is False
+        start = page.js("window.drumnmfReport.currentTime()")
+        assert snare["time"] - 1.0 <= start <= snare["time"]
+        assert page.js("window.drumnmfReport.clicksScheduled()") > 0
+    finally:
+        page.close()
