@@ -22,7 +22,10 @@ responsive.
 
 The page can be driven from a script (and is, by the tests) through ``window.drumnmfReport``:
 ``hitCount(drum)``, ``marks(drum)`` (hit marks drawn in the grid, page coordinates),
-``playFrom(t)``, ``currentTime()``, ``paused()``, ``setView(start, end)``, ``view()``.
+``playFrom(t)``, ``currentTime()``, ``paused()``, ``setView(start, end)``, ``view()``; the
+editor (:mod:`drumnmf.display.editor`, ``assets/editor.js``) through
+``window.drumnmfReport.editor``: ``setOffset(drum, x)``, ``repick()``, ``frames()``,
+``add/remove/reassign``, ``undo()``, ``csv()``, ``json()``, ``midi(map)``, ``command()``.
 """
 
 from __future__ import annotations
