@@ -87,3 +87,18 @@ def test_page_embeds_the_editor_safely(result):
     assert data["document"]["format"] == "drumnmf-transcription"
     assert data["document"]["onsets"] == [] and "edits" not in data["document"]
     assert 'id="ed-offset-0"' in page and 'id="ed-midi"' in page
+
+
+def test_pipeline_flags_reproduce_the_settings(result):
+    from dataclasses import replace
+
+    from drumnmf.display.editor import pipeline_flags
+    from drumnmf.kit import default_kit
+
+    assert pipeline_flags(result) == ["--harmonic-rank", "4", "--kit", "KIT.json"]
+    on_default = replace(result, kit=default_kit(), config=TranscribeConfig())
+    assert pipeline_flags(on_default) == []
+    paper = replace(on_default, config=replace(TranscribeConfig.paper(), solver="mur"))
+    assert pipeline_flags(paper) == ["--preset", "paper", "--solver", "mur"]
+    odd = replace(on_default, config=TranscribeConfig(min_interval=0.03, fmin=40.0))
+    assert pipeline_flags(odd) == ["--fmin", "40", "# also set from Python: min_interval"]

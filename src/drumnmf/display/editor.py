@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import zlib
+from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,75 @@ def _near_candidates(activations: np.ndarray, min_frames: int) -> np.ndarray:
 
 def _frames(seconds: float, frame_rate: float) -> int:
     return max(1, round(seconds * frame_rate))  # as drumnmf.onsets._frames
+
+
+# TranscribeConfig fields and the transcribe flag that sets each.
+_FLAGS = {
+    "solver": "--solver",
+    "harmonic_rank": "--harmonic-rank",
+    "max_iter": "--iterations",
+    "inner_iter": "--inner-iterations",
+    "picker": "--picker",
+    "seed": "--seed",
+    "bands_per_octave": "--bands-per-octave",
+    "fmin": "--fmin",
+    "fmax": "--fmax",
+    "percussive_frames": "--percussive-frames",
+    "percussive_bands": "--percussive-bands",
+    "min_band_share": "--min-band-share",
+    "band_share_relative": "--band-share-relative",
+    "crosstalk_ratio": "--crosstalk-ratio",
+    "crosstalk_similarity": "--crosstalk-similarity",
+}
+
+
+def pipeline_flags(transcription: Transcription) -> list[str]:
+    """``drumnmf transcribe`` options that reproduce the transcription's kit and settings.
+
+    The threshold offsets are left out (the editor adds its own). Settings are given
+    relative to the default configuration, or to ``--preset paper`` when that needs fewer
+    flags; a custom kit appears as ``--kit KIT.json`` (its path is not known), and a
+    setting no flag sets as a trailing ``# ...`` note.
+    """
+    from drumnmf.kit import default_kit
+    from drumnmf.pipeline import TranscribeConfig
+
+    config = transcription.config
+
+    def changes(base: TranscribeConfig) -> list[str]:
+        names = [f.name for f in fields(config) if f.name != "offsets"]
+        return [n for n in names if getattr(config, n) != getattr(base, n)]
+
+    def text(value: Any) -> str:
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+    candidates = [
+        ([], changes(TranscribeConfig())),
+        (["--preset", "paper"], changes(TranscribeConfig.paper())),
+    ]
+    # Fewest settings without a flag first, then fewest flags.
+    start, differs = min(
+        candidates, key=lambda c: (sum(n not in _FLAGS for n in c[1]), len(c[0]) + len(c[1]))
+    )
+    flags = list(start)
+    for name in differs:
+        if name in _FLAGS and getattr(config, name) is not None:
+            flags += [_FLAGS[name], text(getattr(config, name))]
+    flags += _kit_flag(transcription, default_kit())
+    unflagged = [n for n in differs if n not in _FLAGS]
+    if unflagged:
+        flags.append(f"# also set from Python: {', '.join(unflagged)}")
+    return flags
+
+
+def _kit_flag(transcription: Transcription, default: Any) -> list[str]:
+    kit = transcription.kit
+    same = (
+        kit.names == default.names
+        and kit.templates.shape == default.templates.shape
+        and np.array_equal(kit.templates, default.templates)
+    )
+    return [] if same else ["--kit", "KIT.json"]
 
 
 def _note_maps(transcription: Transcription) -> list[dict[str, Any]]:
@@ -221,6 +291,7 @@ def editor_data(
             },
         },
         "document": document,
+        "pipeline_flags": pipeline_flags(t),
         "stem": Path(t.source).stem if t.source != "<array>" else "drums",
         "audio_name": Path(t.source).name if t.source != "<array>" else "song.wav",
     }

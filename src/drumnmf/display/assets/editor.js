@@ -465,7 +465,7 @@
     return new Uint8Array(file);
   }
 
-  function allEdits() { return repicked ? baseEdits.concat(edits) : baseEdits.concat(edits); }
+  function allEdits() { return baseEdits.concat(edits); }
 
   function offsetsDoc() {
     const out = {};
@@ -487,11 +487,13 @@
 
   function command() {
     const parts = ["drumnmf transcribe " + ED.audio_name];
+    const note = ED.pipeline_flags.filter((f) => f.startsWith("#"));
+    parts.push(...ED.pipeline_flags.filter((f) => !f.startsWith("#")));
     for (const [d, v] of Object.entries(offsetsDoc())) parts.push("--threshold-offset " + d + "=" + v);
     if (allEdits().length) parts.push("--edits " + ED.stem + ".edited.json");
     const map = $("ed-note-map").value;
     if (map !== "kit") parts.push("--note-map " + map);
-    return parts.join(" ");
+    return parts.join(" ") + (note.length ? "  " + note.join(" ") : "");
   }
 
   function download(name, data, type) {
