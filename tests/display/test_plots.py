@@ -15,8 +15,8 @@ matplotlib = pytest.importorskip("matplotlib", reason="figures need the [plot] e
 
 from test_report import synthetic_transcription  # noqa: E402
 
-from drumnmf.display import plots  # noqa: E402
 from drumnmf.cli import main  # noqa: E402
+from drumnmf.display import plots  # noqa: E402
 
 from synth import SR, groove, place, write_hits, write_wav  # noqa: E402
 
