@@ -153,7 +153,7 @@ def test_slider_edits_and_downloads_match_the_cli(browser, example, tmp_path):  
     drumnmf(
         "transcribe", str(example_path()), "--out-dir", str(tmp_path / "edited"),
         "--threshold-offset", f"hihat={value}", "--edits", str(files["json"]),
-        "--note-map", "roland-td17", "-q",
+        "--note-map", "roland-td17", "--report", "-q",
     )  # fmt: skip
     out = tmp_path / "edited"
     assert files["csv"].read_bytes() == (out / "example.csv").read_bytes()
@@ -163,6 +163,19 @@ def test_slider_edits_and_downloads_match_the_cli(browser, example, tmp_path):  
     for key in ("onsets", "counts", "edits", "source", "duration", "kit"):
         assert page_doc[key] == cli_doc[key], key
     assert page_doc["config"] == cli_doc["config"]
+
+    # The report of the corrected transcription starts from the corrections, and re-picking
+    # (a slider set to its own value) applies them again to the same hits.
+    again = open_editor(browser, out / "example.html")
+    try:
+        assert again.js(f"{E}.edits()") == page_doc["edits"]
+        assert again.js(f"{E}.csv()") == (out / "example.csv").read_text()
+        before = again.js(f"{E}.frames()")
+        again.js(f"{E}.setOffset('hihat', {value})")
+        assert again.js(f"{E}.frames()") == before
+        assert again.js(f"{E}.csv()") == (out / "example.csv").read_text()
+    finally:
+        again.close()
 
 
 def test_midi_download_carries_the_tempo_map(browser, tmp_path):  # noqa: F811
