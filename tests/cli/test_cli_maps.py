@@ -129,6 +129,8 @@ def test_threshold_offset_and_edits(song, capsys):
         (["--threshold-offset", "snare"], "is not DRUM=X"),
         (["--threshold-offset", "snare=-1"], "must be a number >= 0"),
         (["--edits", song / "nope.json"], "does not exist"),
+        (["--chart", "--meter", "9/4"], "--meter '9/4' is not known"),
+        (["--beats", song / "nope.txt"], "beats file"),
     ):
         assert run("transcribe", *base, "--out-dir", song / "e", *bad) == 2
         assert message in capsys.readouterr().err

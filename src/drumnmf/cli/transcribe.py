@@ -339,6 +339,10 @@ def run(args: argparse.Namespace) -> int:
         raise DrumnmfError(
             f"--threshold-offset names drum(s) {unknown} not in the kit ({', '.join(kit.names)})"
         )
+    from drumnmf.io.tempomap import METERS
+
+    if args.meter not in METERS:
+        raise DrumnmfError(f"--meter {args.meter!r} is not known; use one of {', '.join(METERS)}")
     tempo_map = None
     if args.beats:
         from drumnmf.io.tempomap import TempoMap, load_beats
