@@ -65,7 +65,7 @@ def test_note_map_and_beats_options(song, capsys):
     done = drumnmf(
         "transcribe", song / "song.wav", "--kit", song / "kit.json", "--harmonic-rank", 4,
         "--note-map", "roland-td17", "--out-dir", out, "--beats", song / "beats.txt",
-        "--meter", "3/4", "--chart", "-q",
+        "--time-signature", "3/4", "--chart", "-q",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     chart = out / "song_chart"
@@ -126,7 +126,7 @@ def test_threshold_offset_and_edits(song, capsys):
         (["--threshold-offset", "snare"], "is not DRUM=X"),
         (["--threshold-offset", "snare=-1"], "must be a number >= 0"),
         (["--edits", song / "nope.json"], "does not exist"),
-        (["--chart", "--meter", "9/4"], "--meter '9/4' is not known"),
+        (["--chart", "--time-signature", "9/4"], "--time-signature '9/4' is not known"),
         (["--beats", song / "nope.txt"], "beats file"),
     ):
         assert run("transcribe", *base, "--out-dir", song / "e", *bad) == 2

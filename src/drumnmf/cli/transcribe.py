@@ -228,7 +228,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "one input file only",
     )
     parser.add_argument(
-        "--meter",
+        "--time-signature",
+        metavar="N/D",
         default="4/4",
         help="time signature written with --beats (2/4, 3/4, 4/4, 5/4, 6/8, 7/8, 12/8; 4/4)",
     )
@@ -341,8 +342,10 @@ def run(args: argparse.Namespace) -> int:
         )
     from drumnmf.io.tempomap import METERS
 
-    if args.meter not in METERS:
-        raise DrumnmfError(f"--meter {args.meter!r} is not known; use one of {', '.join(METERS)}")
+    if args.time_signature not in METERS:
+        raise DrumnmfError(
+            f"--time-signature {args.time_signature!r} is not known; use one of {', '.join(METERS)}"
+        )
     tempo_map = None
     if args.beats:
         from drumnmf.io.tempomap import TempoMap, load_beats
@@ -350,7 +353,7 @@ def run(args: argparse.Namespace) -> int:
         if len(args.audio) > 1:
             raise DrumnmfError("--beats applies to one recording; give one AUDIO file")
         tempo_map = TempoMap.from_meter(
-            load_beats(args.beats), args.meter, first_downbeat=args.first_downbeat
+            load_beats(args.beats), args.time_signature, first_downbeat=args.first_downbeat
         )
     edits = None
     if args.edits:
@@ -402,7 +405,9 @@ def run(args: argparse.Namespace) -> int:
                 result, out_dir, formats=formats, note_map=note_map, tempo_map=tempo_map
             )
             if args.chart:
-                written["chart"] = _write_chart(result, path, out_dir, tempo_map, args.meter)
+                written["chart"] = _write_chart(
+                    result, path, out_dir, tempo_map, args.time_signature
+                )
             if args.report:
                 from drumnmf.display.report import write_report
 

@@ -551,9 +551,9 @@ def render_report(
     sample_rate: int | None = None,
     reference: Any = None,
     title: str | None = None,
-    max_columns: int = 6000,
     note_map: Any = None,
     tempo_map: Any = None,
+    max_columns: int = 6000,
 ) -> str:
     """The report page of a transcription as an HTML string; see :func:`write_report`."""
     if not isinstance(max_columns, int) or max_columns < 1:
@@ -665,8 +665,8 @@ click: play from there · space: play/pause</span>
 <dl id="hit-panel" aria-live="polite"></dl>
 <div class="legend" aria-label="drums in the click track">{legend}</div>
 </div>
-</section>
 {editor_section}
+</section>
 <h2>Summary</h2>
 {_summary_table(transcription, colors, ref)}
 <p class="hint">Tempo is an estimate from the autocorrelation of all hits; it may be off by
@@ -734,7 +734,7 @@ def _editor_parts(transcription: Transcription, note_map: Any, tempo_map: Any) -
     section = f"""<style>
 {_asset("editor.css")}
 </style>
-<section class="panel" id="editor" aria-label="correct the transcription">
+<div id="editor" role="region" aria-label="correct the transcription">
 <h2>Correct and export</h2>
 <div class="ed-grid">
 <div class="ed-sliders"><h3>Sensitivity per drum</h3>
@@ -759,7 +759,7 @@ to select it; Delete removes it; Ctrl+Z undoes.</p>
 <p class="hint">The same files from the command line (save the JSON download as the edits
 file):</p><pre id="ed-command"></pre></div>
 </div>
-</section>"""
+</div>"""
     return section, payload
 
 
@@ -772,9 +772,9 @@ def write_report(
     sample_rate: int | None = None,
     reference: Any = None,
     title: str | None = None,
-    max_columns: int = 6000,
     note_map: Any = None,
     tempo_map: Any = None,
+    max_columns: int = 6000,
 ) -> None:
     """Write the self-contained HTML report of a transcription (atomically).
 
@@ -797,12 +797,12 @@ def write_report(
         detected hits and scored in the summary.
     title : str, optional
         Page title; the audio file's name by default.
-    max_columns : int > 0
-        Most columns of the spectrogram image (frames are max-pooled to fit).
     note_map : NoteMap, preset name or map file, optional
         The note map the editor's MIDI download starts with (the kit's notes by default).
     tempo_map : TempoMap, optional
         Beats of the song: the editor's MIDI download carries them, as ``--beats`` does.
+    max_columns : int > 0
+        Most columns of the spectrogram image (frames are max-pooled to fit).
 
     Raises
     ------
@@ -826,9 +826,9 @@ def write_report(
         sample_rate=sample_rate,
         reference=reference,
         title=title,
-        max_columns=max_columns,
         note_map=note_map,
         tempo_map=tempo_map,
+        max_columns=max_columns,
     )
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
