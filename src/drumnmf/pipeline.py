@@ -579,9 +579,9 @@ def save_transcription(
     out_dir: str | os.PathLike[str],
     *,
     stem: str | None = None,
-    formats: tuple[str, ...] = FORMATS,
     note_map: Any = None,
     tempo_map: Any = None,
+    formats: tuple[str, ...] = FORMATS,
 ) -> dict[str, Path]:
     """Write a transcription's CSV, JSON and MIDI files (each atomically).
 
@@ -592,12 +592,12 @@ def save_transcription(
         Output folder (created if missing).
     stem : str, optional
         File stem; the audio file's stem by default.
-    formats : tuple of {"csv", "json", "mid"}
-        Which files to write.
     note_map : NoteMap, preset name or map file, optional
         Notes of the MIDI file (:mod:`drumnmf.io.notemaps`); the kit's notes by default.
     tempo_map : TempoMap, optional
         Beats of the song for the MIDI file's tempo map (:mod:`drumnmf.io.tempomap`).
+    formats : tuple of {"csv", "json", "mid"}
+        Which files to write.
 
     Returns
     -------

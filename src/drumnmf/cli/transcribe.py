@@ -206,15 +206,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="comma-separated outputs among csv, json, mid (default: all)",
     )
     parser.add_argument(
-        "--report", action="store_true", help="also write an interactive HTML report per song"
-    )
-    parser.add_argument(
-        "--reference",
-        metavar="PATH",
-        help="reference onsets (file for one song, or a folder matched by stem): shown in the "
-        "report and used as k by the top-k picker",
-    )
-    parser.add_argument(
         "--note-map",
         metavar="NAME|FILE",
         help="MIDI notes for your drum software or module: a preset (see 'drumnmf maps') "
@@ -252,6 +243,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="JSON",
         help="hand corrections to apply after picking: the JSON downloaded from the report's "
         "editor (its 'edits' list); one input file only",
+    )
+    parser.add_argument(
+        "--report", action="store_true", help="also write an interactive HTML report per song"
+    )
+    parser.add_argument(
+        "--reference",
+        metavar="PATH",
+        help="reference onsets (file for one song, or a folder matched by stem): shown in the "
+        "report and used as k by the top-k picker",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     add_pipeline_arguments(parser)
