@@ -1,4 +1,4 @@
-"""Write the golden files of tests/evaluation/test_metrics.py and tests/cli/test_cli_evaluate.py.
+"""Write the golden files of tests/evaluation/test_metrics.py, test_pairing.py and tests/cli.
 
 Every expected score is computed here with mir_eval directly (``mir_eval.onset.f_measure``
 and ``mir_eval.util.match_events``), never with drumnmf, from seeded random onsets:

@@ -41,7 +41,7 @@ _LAZY = {
     "load_kit": "drumnmf.kit",
     "Transcription": "drumnmf.pipeline",
     "transcribe": "drumnmf.pipeline",
-    "evaluate_paths": "drumnmf.evaluation.metrics",
+    "evaluate_paths": "drumnmf.evaluation.pairing",
     "load_annotations": "drumnmf.io.annotations",
     "apply_edits": "drumnmf.editing",
     "load_note_map": "drumnmf.io.notemaps",
@@ -49,7 +49,7 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from drumnmf.editing import apply_edits
-    from drumnmf.evaluation.metrics import evaluate_paths
+    from drumnmf.evaluation.pairing import evaluate_paths
     from drumnmf.factorization import Factorization, factorize
     from drumnmf.io.annotations import load_annotations
     from drumnmf.io.notemaps import load_note_map

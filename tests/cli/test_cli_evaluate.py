@@ -13,7 +13,7 @@ import pytest
 
 from drumnmf.cli import evaluate as cli_evaluate
 from drumnmf.errors import DrumnmfError
-from drumnmf.evaluation.metrics import evaluate_paths
+from drumnmf.evaluation.pairing import evaluate_paths
 from drumnmf.io.annotations import FORMATS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -183,12 +183,12 @@ def test_register_imports_nothing_heavy() -> None:
 def test_json_target_is_checked_before_scoring(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import drumnmf.evaluation.metrics
+    import drumnmf.evaluation.pairing
 
     def fail(*args: object, **kwargs: object) -> None:
         raise AssertionError("scored before checking --json")
 
-    monkeypatch.setattr(drumnmf.evaluation.metrics, "evaluate_paths", fail)
+    monkeypatch.setattr(drumnmf.evaluation.pairing, "evaluate_paths", fail)
     (tmp_path / "regular.txt").write_text("0.5 kick\n")
     with pytest.raises(DrumnmfError, match=r"'.*regular\.txt' is a file, not a folder"):
         run(

@@ -16,7 +16,7 @@ matplotlib = pytest.importorskip("matplotlib", reason="figures need the [plot] e
 from test_report import synthetic_transcription  # noqa: E402
 
 from drumnmf.cli import main  # noqa: E402
-from drumnmf.display import plots  # noqa: E402
+from drumnmf.display import images, plots  # noqa: E402
 
 from synth import SR, groove, place, write_hits, write_wav  # noqa: E402
 
@@ -92,47 +92,6 @@ def test_core_does_not_import_matplotlib():
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported at start-up'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
-
-
-# ----------------------------------------------------------------------------- colours
-
-
-def test_colors_are_per_name_and_distinct():
-    a = plots.drum_colors(["kick", "snare", "hihat"])
-    b = plots.drum_colors(["hihat", "crash", "kick", "BD"])
-    assert a["kick"] == b["kick"] and a["hihat"] == b["hihat"]
-    assert len(set(a.values())) == 3
-    assert b["BD"] != b["kick"]  # an alias of a drum already there: still told apart
-    assert plots.drum_colors(["BD"])["BD"] == a["kick"]
-    c = plots.drum_colors(["kick", "gong", "bongo", "udu", "cajon"])
-    assert len(set(c.values())) == 5
-    assert plots.drum_colors(["gong"]) == {"gong": c["gong"]}  # stable for unknown names
-    assert all(v.startswith("#") and len(v) == 7 for v in c.values())
-
-
-# ----------------------------------------------------------------------------- helpers
-
-
-def test_log_frequency_image_keeps_short_hits_and_places_tones():
-    sr, n_bins, n_frames = 22050, 257, 1000
-    V = np.full((n_bins, n_frames), 1e-6)
-    V[20, 333] = 1.0  # one loud frame: survives max-pooling to 100 columns
-    image, edges, step = plots.log_frequency_image(V, sr, n_rows=64, max_columns=100)
-    assert image.shape == (64, 100) and step == 10 and edges.size == 65
-    assert image.max() == pytest.approx(1.0) and image.min() >= 0
-    row, col = np.unravel_index(np.argmax(image), image.shape)
-    assert col == 333 // step
-    freq = 20 * sr / 2 / (n_bins - 1)
-    assert edges[row] <= freq * 1.05 and edges[row + 1] >= freq * 0.95
-
-
-def test_log_frequency_image_rejects_bad_input():
-    with pytest.raises(DrumnmfError, match="shape"):
-        plots.log_frequency_image(np.zeros(10), 22050)
-    with pytest.raises(DrumnmfError, match="fmin"):
-        plots.log_frequency_image(np.ones((5, 5)), 22050, fmin=20000)
-    image, _, _ = plots.log_frequency_image(np.zeros((5, 5)), 22050)
-    assert not image.any()
 
 
 # ----------------------------------------------------------------------------- errors
@@ -318,11 +277,11 @@ def test_decomposition_shows_the_factorized_bands(transcription):
     centres = plots.row_frequencies(t)
     assert centres.size == filters.shape[0] == t.features.shape[0]
     mesh = ax_v.collections[0]
-    n_shown = int(np.sum(centres >= plots.FMIN))
+    n_shown = int(np.sum(centres >= images.FMIN))
     assert mesh.get_array().shape[0] == n_shown  # one image row per factorized band
     # The brightest cell of the image is the brightest band of the factorized matrix.
     lo, hi = ax_v.get_ylim()
-    assert 10**lo < centres[centres >= plots.FMIN][0] and 10**hi > centres[-1]
+    assert 10**lo < centres[centres >= images.FMIN][0] and 10**hi > centres[-1]
     ax_w = next(ax for ax in fig.axes if ax.get_title() == "W: templates")
     assert "band centre" in ax_w.get_ylabel()
     hits = sum(int(np.sum((v >= 1.0) & (v <= 2.0))) for v in t.onsets.values())

@@ -13,6 +13,10 @@ import soundfile as sf
 from drumnmf.cli import main
 from drumnmf.errors import DrumnmfError
 from drumnmf.evaluation.render import (
+    SF2_NOTES,
+    SOUND_FALLBACKS,
+    SOUNDS,
+    TEMPLATE_DRUMS,
     Instrument,
     Layer,
     NoteEvent,
@@ -30,7 +34,7 @@ from drumnmf.evaluation.render import (
     render_midi,
     write_reference,
 )
-from drumnmf.io.annotations import load_text
+from drumnmf.io.annotations import CANONICAL_DRUMS, load_text
 from drumnmf.kit import calibrate
 
 SR = 44100
@@ -242,6 +246,15 @@ def test_bad_kits(tmp_path: Path) -> None:
 )
 def test_guess_sound(name: str, sound: str | None) -> None:
     assert guess_sound(name) == sound
+
+
+def test_sounds_are_canonical_drums_that_one_instrument_plays() -> None:
+    assert SOUNDS == tuple(d for d in CANONICAL_DRUMS if d in SOUNDS)  # in table order
+    assert {"tom", "cymbal", "other"}.isdisjoint(SOUNDS)  # pooled classes, not sounds
+    played = {*SOUND_FALLBACKS, *(s for v in SOUND_FALLBACKS.values() for s in v)}
+    assert played | set(SF2_NOTES) | set(TEMPLATE_DRUMS) <= set(SOUNDS)
+    names = ("Kick", "Snare", "Hat Open", "Tom 1", "Ride", "China", "Splash", "Cowbell")
+    assert {guess_sound(n) for n in names} <= set(SOUNDS)
 
 
 # ----------------------------------------------------------------------------- rendering

@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json is not None:
         _check_json_target(Path(args.json))
 
-    from drumnmf.evaluation.metrics import evaluate_paths
+    from drumnmf.evaluation.pairing import evaluate_paths
     from drumnmf.io.export import write_json
 
     result = evaluate_paths(

@@ -261,7 +261,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _reference_for(path: Path, reference: str | None, n_inputs: int) -> dict | None:
     if not reference:
         return None
-    from drumnmf.evaluation.metrics import pairing_key
+    from drumnmf.evaluation.pairing import pairing_key
     from drumnmf.io.annotations import load_annotations
 
     ref = Path(reference)

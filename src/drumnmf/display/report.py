@@ -44,14 +44,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from drumnmf.display.plots import (
+from drumnmf.display.images import (
     DB_RANGE,
     FMIN,
-    _check_reference,
-    _hz_label,
-    _template_levels,
+    check_reference,
     drum_colors,
+    hz_label,
     log_frequency_image,
+    template_levels,
 )
 from drumnmf.errors import DrumnmfError
 
@@ -411,7 +411,7 @@ def _templates_svg(transcription: Transcription, colors: Mapping[str, str]) -> s
     kit = transcription.kit
     fmax = kit.settings.sample_rate / 2
     points = np.geomspace(FMIN, fmax, 160)
-    levels = _template_levels(kit.templates, kit.settings.bin_frequencies(), points)
+    levels = template_levels(kit.templates, kit.settings.bin_frequencies(), points)
     w, h, left, right, top, bottom = 250, 130, 34, 8, 6, 20
     pw, ph = w - left - right, h - top - bottom
     lx = (np.log(points) - np.log(FMIN)) / (np.log(fmax) - np.log(FMIN)) * pw + left
@@ -434,7 +434,7 @@ def _templates_svg(transcription: Transcription, colors: Mapping[str, str]) -> s
                 parts.append(
                     f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + ph}" stroke="#ddd"/>'
                     f'<text x="{x:.1f}" y="{h - 6}" font-size="10" text-anchor="middle" '
-                    f'fill="#555">{_hz_label(f)} Hz</text>'
+                    f'fill="#555">{hz_label(f)} Hz</text>'
                 )
         for db in (0, -40, -80):
             y = float(ly(db))
@@ -558,7 +558,7 @@ def render_report(
     """The report page of a transcription as an HTML string; see :func:`write_report`."""
     if not isinstance(max_columns, int) or max_columns < 1:
         raise DrumnmfError(f"max_columns must be a positive integer, got {max_columns!r}")
-    ref = _check_reference(getattr(reference, "onsets", reference))
+    ref = check_reference(getattr(reference, "onsets", reference))
     song = _load_song(transcription, audio_path, samples, sample_rate)
     audio_uri = None
     if song is not None:

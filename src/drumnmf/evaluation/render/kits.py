@@ -1,57 +1,8 @@
-"""Render drum performances with real sample kits: audio whose onsets are known exactly.
+"""Sample kits: instruments with velocity layers, read from Hydrogen, SoundFont or files.
 
-This answers "how well does drumnmf do on my kit?": render MIDI grooves with the kit's
-samples, calibrate on one hit of each drum of the same kit, transcribe, and score against
-the reference onsets the renderer wrote.
-
-Kits
-----
-A :class:`SampleKit` holds instruments, each with velocity layers of mono samples. It is
-read from a Hydrogen drum kit (:func:`load_hydrogen_kit`: a folder holding ``drumkit.xml``),
-from a SoundFont through the ``fluidsynth`` program (:func:`load_sf2_kit`), or from sample
-files (:func:`kit_from_files`). Each instrument plays one *sound* (``kick``, ``snare``,
-``rimshot``, ``side_stick``, ``hihat`` (closed), ``open_hihat``, ``pedal_hihat``,
-``high_tom``, ``mid_tom``, ``floor_tom``, ``crash``, ``ride``, ``ride_bell``, ...); Hydrogen
-instruments get their sound from their name (:func:`guess_sound`), which the caller can
-override.
-
-Timing convention
------------------
-Every sample is trimmed to its own onset: the first sample whose magnitude reaches
-``ONSET_DB`` (30 dB) below the sample's peak. A note at ``t`` seconds places that onset
-at sample ``round(t * sample_rate)``, and the reference onset is that sample's time, so
-reference onsets are where the sound starts, to the sample.
-
-Levels
-------
-A note's amplitude is ``layer gain * instrument gain * instrument volume`` times
-``velocity / 127`` when the instrument applies velocity (Hydrogen's rule; SoundFont kits
-already hold the velocity in their layers). The velocity layer is the one whose
-``[min, max]`` range holds ``velocity / 127`` (the nearest one if none does). A rendering
-whose peak exceeds ``peak`` (0.99) is scaled down to it, so it never clips when written
-as 16-bit audio.
-
-Reference labels
-----------------
-MIDI notes map to sounds with :data:`drumnmf.io.annotations.GM_DRUM_NOTES` (General MIDI with
-the Groove MIDI Dataset's Roland TD-11 map), except that note 40, the TD-11 snare rim,
-plays a ``rimshot``. A sound the kit lacks falls back to a related one
-(:data:`SOUND_FALLBACKS`, e.g. ``rimshot`` -> ``snare``), and the reference names the sound
-that was actually played, with the canonical names of :mod:`drumnmf.io.annotations` (whose
-``reduce_classes`` pools them into kick/snare/hihat for scoring). A note whose sound the
-kit cannot play at all is dropped from both the audio and the reference. A closed or
-pedal hi-hat stops a ringing open hi-hat, and Hydrogen mute groups stop each other.
-
-Examples
---------
-How well does drumnmf transcribe a kit, calibrated on one hit of each of its drums?
-
->>> from drumnmf.pipeline import transcribe
->>> kit = load_hydrogen_kit("/usr/share/hydrogen/data/drumkits/GMRockKit")  # doctest: +SKIP
->>> take = render_midi("groove.mid", kit, max_seconds=30)  # doctest: +SKIP
->>> result = transcribe(take.audio, sample_rate=take.sample_rate,
-...                     kit=calibrated_kit(kit))  # doctest: +SKIP
->>> take.onsets["kick"][:2], result.onsets["kick"][:2]  # doctest: +SKIP
+Each instrument plays one *sound* of :data:`SOUNDS` (canonical drum names of
+:mod:`drumnmf.io.annotations`); every sample is trimmed to its own onset (``ONSET_DB``
+below its peak), so a note placed at ``t`` starts sounding at ``t``.
 """
 
 from __future__ import annotations
@@ -63,96 +14,38 @@ import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from drumnmf.errors import DrumnmfError
+from drumnmf.io.annotations import CANONICAL_DRUMS
 from drumnmf.io.audio import prepare_samples
 from drumnmf.kit import DRUM_NOTES
 
-if TYPE_CHECKING:
-    from drumnmf.kit import Kit
-    from drumnmf.spectrogram import SpectrogramSettings
-
 __all__ = [
-    "CALIBRATION_SOUNDS",
-    "NOTE_SOUNDS",
     "ONSET_DB",
     "SF2_NOTES",
     "SOUNDS",
     "SOUND_FALLBACKS",
-    "TEMPLATE_DRUMS",
     "Instrument",
     "Layer",
-    "Mixture",
-    "NoteEvent",
-    "Rendering",
     "SampleKit",
-    "calibrated_kit",
-    "calibration_hits",
     "guess_sound",
     "kit_from_files",
     "load_hydrogen_kit",
     "load_sample_kit",
     "load_sf2_kit",
-    "mix_at_ratio",
-    "read_midi",
-    "render_events",
-    "render_midi",
-    "write_reference",
 ]
 
 ONSET_DB = 30.0  # a sample starts where it first reaches this far below its peak
-CHOKE_SECONDS = 0.01  # fade of a choked (muted) note
-DEFAULT_PEAK = 0.99  # renderings and mixes are scaled down to this peak when louder
-CALIBRATION_VELOCITY = 90  # a medium hit, as a drummer would record it
 
-
-# MIDI notes whose sound differs from drumnmf.io.annotations.GM_DRUM_NOTES when rendering:
-# the TD-11 snare rim (40) is a rimshot; notes 60-81 (Latin percussion) are not drums.
-NOTE_SOUNDS: dict[int, str | None] = {40: "rimshot", **dict.fromkeys(range(60, 82))}
-
-# Sound -> the drum of a calibrated kit its template joins (drum classes plus toms and
-# cymbals as distractors; see calibrated_kit).
-TEMPLATE_DRUMS: dict[str, str] = {
-    "kick": "kick",
-    "snare": "snare",
-    "hihat": "hihat",
-    "open_hihat": "hihat",
-    "pedal_hihat": "hihat",
-    "high_tom": "tom",
-    "mid_tom": "tom",
-    "floor_tom": "tom",
-    "crash": "crash",
-    "ride": "ride",
-}
-
-# Drums a drummer records for calibration (the kit's pieces, not every articulation).
-CALIBRATION_SOUNDS: tuple[str, ...] = tuple(TEMPLATE_DRUMS)
-
-# Sounds drumnmf can render (canonical names of drumnmf.io.annotations).
-SOUNDS: tuple[str, ...] = (
-    "kick",
-    "snare",
-    "rimshot",
-    "side_stick",
-    "hihat",
-    "open_hihat",
-    "pedal_hihat",
-    "high_tom",
-    "mid_tom",
-    "floor_tom",
-    "crash",
-    "china",
-    "splash",
-    "ride",
-    "ride_bell",
-    "clap",
-    "cowbell",
-    "tambourine",
+# Sounds drumnmf can render: the canonical drums one instrument plays, which leaves out the
+# pooled classes (tom, cymbal), "other", and low_tom (kits have high, mid and floor toms).
+SOUNDS: tuple[str, ...] = tuple(
+    drum for drum in CANONICAL_DRUMS if drum not in {"tom", "cymbal", "low_tom", "other"}
 )
 
 # What plays a sound the kit lacks, in order of preference.
@@ -174,12 +67,6 @@ SOUND_FALLBACKS: dict[str, tuple[str, ...]] = {
 # General MIDI percussion note of each sound, for SoundFont kits (GM has no rimshot note:
 # a rimshot falls back to the snare).
 SF2_NOTES: dict[str, int] = {s: DRUM_NOTES[s] for s in SOUNDS if s in DRUM_NOTES and s != "rimshot"}
-
-# Hi-hat sounds that stop a ringing open hi-hat (the hats close).
-_HAT_CLOSERS = frozenset({"hihat", "pedal_hihat"})
-
-
-# ----------------------------------------------------------------------------- kits
 
 
 @dataclass(frozen=True, eq=False)
@@ -318,6 +205,19 @@ class SampleKit:
         return None
 
 
+# Words that name a cymbal or percussion sound, tried in order (after drums and the bell).
+_NAME_SOUNDS = (
+    ("ride", "ride"),
+    ("splash", "splash"),
+    ("china", "china"),
+    ("crash", "crash"),
+    ("cymbal", "crash"),
+    ("clap", "clap"),
+    ("cowbell", "cowbell"),
+    ("tambourine", "tambourine"),
+)
+
+
 def guess_sound(name: str) -> str | None:
     """Guess the sound of an instrument from its name (``"Hat Closed"`` -> ``"hihat"``).
 
@@ -350,20 +250,9 @@ def guess_sound(name: str) -> str | None:
         return "high_tom"
     if "bell" in words or "cup" in n:
         return "ride_bell"
-    if "ride" in n:
-        return "ride"
-    if "splash" in n:
-        return "splash"
-    if "china" in n:
-        return "china"
-    if "crash" in n or "cymbal" in n:
-        return "crash"
-    if "clap" in n:
-        return "clap"
-    if "cowbell" in n:
-        return "cowbell"
-    if "tambourine" in n:
-        return "tambourine"
+    for word, sound in _NAME_SOUNDS:
+        if word in n:
+            return sound
     return None
 
 
@@ -733,440 +622,3 @@ def load_sample_kit(
             raise DrumnmfError("instrument_map applies to Hydrogen kits, not SoundFonts")
         return load_sf2_kit(p, sample_rate=sample_rate)
     return load_hydrogen_kit(p, sample_rate=sample_rate, instrument_map=instrument_map)
-
-
-# ----------------------------------------------------------------------------- rendering
-
-
-@dataclass(frozen=True)
-class NoteEvent:
-    """A drum hit to render.
-
-    Attributes
-    ----------
-    time : float >= 0
-        Onset in seconds.
-    sound : str
-        The sound (``"snare"``).
-    velocity : int in 1..127
-    """
-
-    time: float
-    sound: str
-    velocity: int = 100
-
-
-@dataclass(frozen=True, eq=False)
-class Rendering:
-    """Rendered audio and its reference onsets.
-
-    Attributes
-    ----------
-    audio : np.ndarray [shape=(n_samples,), dtype=float32]
-        Mono audio.
-    sample_rate : int
-        Hz.
-    onsets : dict str -> np.ndarray [shape=(n,)]
-        Reference onset times per sound played, seconds, increasing (sample-exact).
-    events : tuple of NoteEvent
-        The notes played, in time order, with the sound that played them.
-    dropped : dict str -> int
-        Notes not played, per sound, because the kit has no instrument for it.
-    gain : float
-        Scale applied to keep the peak at most ``peak`` (1.0 when none was needed).
-    """
-
-    audio: np.ndarray
-    sample_rate: int
-    onsets: dict[str, np.ndarray]
-    events: tuple[NoteEvent, ...]
-    dropped: dict[str, int] = field(default_factory=dict)
-    gain: float = 1.0
-
-    @property
-    def duration(self) -> float:
-        """Length in seconds."""
-        return self.audio.size / self.sample_rate
-
-
-def _choke_stops(
-    starts: np.ndarray, instruments: Sequence[Instrument], *, choke_hihat: bool
-) -> np.ndarray:
-    """Sample index at which each note is stopped by a later one (a large number if never).
-
-    Hydrogen's mute groups: a note stops the notes of *other* instruments of its group.
-    With ``choke_hihat``, a closed or pedal hi-hat also stops a ringing open hi-hat.
-    Notes starting at the same sample do not stop each other.
-    """
-    never = np.iinfo(np.int64).max
-    stops = np.full(starts.size, never, dtype=np.int64)
-    next_in_group: dict[int, dict[str, int]] = {}
-    next_closer = never
-    order = np.argsort(starts, kind="stable")[::-1]
-    i = 0
-    while i < order.size:  # walk backwards one start time at a time
-        same = [int(order[i])]
-        while i + len(same) < order.size and starts[order[i + len(same)]] == starts[same[0]]:
-            same.append(int(order[i + len(same)]))
-        for k in same:
-            inst = instruments[k]
-            if inst.mute_group >= 0:
-                others = [
-                    s for n, s in next_in_group.get(inst.mute_group, {}).items() if n != inst.name
-                ]
-                if others:
-                    stops[k] = min(stops[k], min(others))
-            if choke_hihat and inst.sound == "open_hihat":
-                stops[k] = min(stops[k], next_closer)
-        for k in same:
-            inst = instruments[k]
-            if inst.mute_group >= 0:
-                next_in_group.setdefault(inst.mute_group, {})[inst.name] = int(starts[k])
-            if inst.sound in _HAT_CLOSERS:
-                next_closer = int(starts[k])
-        i += len(same)
-    return stops
-
-
-def render_events(
-    events: Sequence[NoteEvent],
-    kit: SampleKit,
-    *,
-    max_seconds: float | None = None,
-    choke_hihat: bool = True,
-    peak: float = DEFAULT_PEAK,
-) -> Rendering:
-    """Render drum hits with a sample kit.
-
-    Parameters
-    ----------
-    events : sequence of NoteEvent
-        The hits (any order).
-    kit : SampleKit
-    max_seconds : float > 0, optional
-        Longest audio, seconds: hits at or after it are dropped and ringing samples cut.
-        The audio ends when the last sample has rung out, or at ``max_seconds``.
-    choke_hihat : bool
-        A closed or pedal hi-hat stops a ringing open hi-hat (10 ms fade), as on a real
-        kit. Hydrogen mute groups always apply.
-    peak : float in (0, 1]
-        Largest allowed peak; louder renderings are scaled down (see ``Rendering.gain``).
-
-    Returns
-    -------
-    Rendering
-    """
-    sr = kit.sample_rate
-    if max_seconds is not None and (not np.isfinite(max_seconds) or max_seconds <= 0):
-        raise DrumnmfError(f"max_seconds must be a positive number of seconds, got {max_seconds!r}")
-    if not 0 < peak <= 1:
-        raise DrumnmfError(f"peak must be in (0, 1], got {peak!r}")
-    played: list[NoteEvent] = []
-    instruments: list[Instrument] = []
-    dropped: dict[str, int] = {}
-    for event in sorted(events, key=lambda e: (e.time, e.sound)):
-        if not np.isfinite(event.time) or event.time < 0:
-            raise DrumnmfError(f"note time must be >= 0 seconds, got {event.time!r}")
-        if not 1 <= int(event.velocity) <= 127:
-            raise DrumnmfError(f"note velocity must be in 1..127, got {event.velocity!r}")
-        if max_seconds is not None and event.time >= max_seconds:
-            continue
-        inst = kit.instrument_for(event.sound)
-        if inst is None:
-            dropped[event.sound] = dropped.get(event.sound, 0) + 1
-            continue
-        assert inst.sound is not None
-        played.append(NoteEvent(time=event.time, sound=inst.sound, velocity=event.velocity))
-        instruments.append(inst)
-    starts = np.array([round(e.time * sr) for e in played], dtype=np.int64)
-    layers = [inst.layer_for(e.velocity) for e, inst in zip(played, instruments, strict=True)]
-    ends = [int(s) + layer.samples.size for s, layer in zip(starts, layers, strict=True)]
-    n_out = max(ends, default=round(0.1 * sr))
-    if max_seconds is not None:
-        n_out = min(n_out, round(max_seconds * sr))
-    out = np.zeros(n_out, dtype=np.float32)
-    stops = _choke_stops(starts, instruments, choke_hihat=choke_hihat)
-    fade = max(1, round(CHOKE_SECONDS * sr))
-    for start, stop, event, inst, layer in zip(
-        starts, stops, played, instruments, layers, strict=True
-    ):
-        sound = layer.samples * np.float32(inst.amplitude(event.velocity, layer))
-        length = min(sound.size, n_out - int(start))
-        if stop - start < length:
-            cut = int(stop - start)
-            n_fade = min(fade, length - cut)
-            sound = sound[: cut + n_fade].copy()
-            sound[cut:] *= np.linspace(1.0, 0.0, n_fade, dtype=np.float32)
-            length = sound.size
-        out[start : start + length] += sound[:length]
-    top = float(np.max(np.abs(out))) if out.size else 0.0
-    gain = peak / top if top > peak else 1.0
-    if gain != 1.0:
-        out *= np.float32(gain)
-    onsets: dict[str, list[float]] = {}
-    for start, event in zip(starts, played, strict=True):
-        onsets.setdefault(event.sound, []).append(int(start) / sr)
-    return Rendering(
-        audio=out,
-        sample_rate=sr,
-        onsets={k: np.asarray(v, dtype=np.float64) for k, v in onsets.items()},
-        events=tuple(played),
-        dropped=dropped,
-        gain=gain,
-    )
-
-
-def read_midi(
-    path: str | os.PathLike[str],
-    *,
-    note_map: Mapping[int, str | None] | None = None,
-    channel: int | None = 9,
-) -> list[NoteEvent]:
-    """Read the drum hits of a MIDI file, honouring tempo changes.
-
-    Parameters
-    ----------
-    path : path-like
-        A type 0 or 1 MIDI file.
-    note_map : mapping note -> sound or None, optional
-        Entries merged over :data:`NOTE_SOUNDS` and
-        :data:`drumnmf.io.annotations.GM_DRUM_NOTES`; None drops a note. Notes in neither
-        map are dropped.
-    channel : int in 0..15 or None
-        Channel to read, from 0 (9 is General MIDI's drum channel 10); None for all.
-
-    Returns
-    -------
-    list of NoteEvent
-        In time order; times in seconds.
-    """
-    from drumnmf.io.annotations import load_midi
-
-    notes = load_midi(
-        path, note_map={**NOTE_SOUNDS, **(note_map or {})}, unknown="drop", channel=channel
-    )
-    assert notes.strengths is not None  # MIDI velocities
-    events = [
-        NoteEvent(time=float(t), sound=sound, velocity=int(v))
-        for sound, times in notes.onsets.items()
-        for t, v in zip(times, notes.strengths[sound], strict=True)
-    ]
-    return sorted(events, key=lambda e: (e.time, e.sound))
-
-
-def render_midi(
-    midi: str | os.PathLike[str],
-    kit: SampleKit,
-    *,
-    note_map: Mapping[int, str | None] | None = None,
-    channel: int | None = 9,
-    max_seconds: float | None = None,
-    choke_hihat: bool = True,
-    peak: float = DEFAULT_PEAK,
-) -> Rendering:
-    """Render a MIDI drum performance with a sample kit.
-
-    Parameters
-    ----------
-    midi : path-like
-        The performance (Groove MIDI / General MIDI drum notes).
-    kit : SampleKit
-    note_map, channel
-        As in :func:`read_midi`.
-    max_seconds : float > 0, optional
-        Render only the first ``max_seconds``.
-    choke_hihat, peak
-        As in :func:`render_events`.
-
-    Returns
-    -------
-    Rendering
-
-    Examples
-    --------
-    >>> kit = load_hydrogen_kit("/usr/share/hydrogen/data/drumkits/GMRockKit")  # doctest: +SKIP
-    >>> r = render_midi("groove.mid", kit, max_seconds=30)  # doctest: +SKIP
-    >>> sorted(r.onsets)  # doctest: +SKIP
-    ['hihat', 'kick', 'snare']
-    """
-    events = read_midi(midi, note_map=note_map, channel=channel)
-    if not events:
-        raise DrumnmfError("the MIDI file holds no drum notes drumnmf can map (GM note numbers)")
-    return render_events(events, kit, max_seconds=max_seconds, choke_hihat=choke_hihat, peak=peak)
-
-
-def calibration_hits(
-    kit: SampleKit,
-    *,
-    sounds: Sequence[str] | None = None,
-    velocity: int = CALIBRATION_VELOCITY,
-    lead_seconds: float = 0.1,
-) -> list[tuple[str, tuple[np.ndarray, int]]]:
-    """One medium hit of each drum of the kit, as a drummer would record them.
-
-    Parameters
-    ----------
-    kit : SampleKit
-    sounds : sequence of str, optional
-        Sounds to record; by default each of :data:`CALIBRATION_SOUNDS` that the kit
-        plays itself.
-    velocity : int in 1..127
-        Velocity of each hit (90: a medium hit).
-    lead_seconds : float >= 0
-        Silence before the hit.
-
-    Returns
-    -------
-    list of (sound, (samples, sample_rate))
-        Pairs that :func:`drumnmf.kit.calibrate` accepts.
-
-    Examples
-    --------
-    >>> from drumnmf.kit import calibrate
-    >>> my_kit = calibrate(calibration_hits(sample_kit))  # doctest: +SKIP
-    """
-    if sounds is None:
-        chosen = [s for s in CALIBRATION_SOUNDS if s in kit.sounds]
-    else:
-        chosen = list(sounds)
-    hits = []
-    for sound in chosen:
-        if kit.instrument_for(sound) is None:
-            raise DrumnmfError(f"kit '{kit.name}' cannot play {sound!r}; it has {kit.sounds}")
-        r = render_events([NoteEvent(time=lead_seconds, sound=sound, velocity=velocity)], kit)
-        hits.append((sound, (r.audio, kit.sample_rate)))
-    return hits
-
-
-def calibrated_kit(
-    kit: SampleKit,
-    *,
-    hits: Sequence[tuple[str, tuple[np.ndarray, int]]] | None = None,
-    settings: SpectrogramSettings | None = None,
-) -> Kit:
-    """Calibrate a drumnmf kit on :func:`calibration_hits` of a sample kit.
-
-    Each hit becomes one template of its drum (:data:`TEMPLATE_DRUMS`): ``hihat`` gets
-    closed, open and pedal templates, ``tom`` one per tom, and their activations add up,
-    which matches references pooled by :func:`drumnmf.io.annotations.reduce_classes`.
-
-    Parameters
-    ----------
-    kit : SampleKit
-    hits : sequence of (sound, (samples, sample_rate)), optional
-        Hits made by :func:`calibration_hits` (made here when None).
-    settings : SpectrogramSettings, optional
-        STFT settings (the defaults when None).
-
-    Returns
-    -------
-    drumnmf.kit.Kit
-    """
-    from dataclasses import replace
-
-    from drumnmf.kit import calibrate
-
-    hits = calibration_hits(kit) if hits is None else hits
-    drums = [TEMPLATE_DRUMS.get(sound, sound) for sound, _ in hits]
-    drum_kit = calibrate(
-        [(drum, hit) for drum, (_, hit) in zip(drums, hits, strict=True)],
-        settings=settings,
-        separate=True,
-    )
-    # calibrate() orders templates by drum (first seen first), then by hit
-    labelled = sorted(enumerate(hits), key=lambda item: drums.index(drums[item[0]]))
-    sources = [f"{kit.name}: {sound} hit" for _, (sound, _) in labelled]
-    return replace(drum_kit, sources=tuple(sources))
-
-
-# ----------------------------------------------------------------------------- mixing
-
-
-@dataclass(frozen=True, eq=False)
-class Mixture:
-    """Drums mixed with accompaniment: ``audio = drums + accompaniment``.
-
-    Attributes
-    ----------
-    audio : np.ndarray [shape=(n_samples,), dtype=float32]
-        The mix.
-    drums, accompaniment : np.ndarray [shape=(n_samples,), dtype=float32]
-        The two parts as mixed (scaled, the accompaniment looped or trimmed).
-    ratio_db : float
-        Drum-to-accompaniment RMS ratio, dB.
-    """
-
-    audio: np.ndarray
-    drums: np.ndarray
-    accompaniment: np.ndarray
-    ratio_db: float
-
-
-def _rms(x: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
-
-
-def mix_at_ratio(
-    drums: np.ndarray,
-    accompaniment: np.ndarray,
-    *,
-    ratio_db: float = 0.0,
-    peak: float = DEFAULT_PEAK,
-) -> Mixture:
-    """Mix drums with accompaniment at a drum-to-accompaniment RMS ratio.
-
-    The accompaniment is looped or trimmed to the drums' length and scaled so that
-    ``20 log10(rms(drums) / rms(accompaniment)) = ratio_db`` (RMS over the whole clip).
-    If the mix then peaks above ``peak`` both parts are scaled down together, which keeps
-    the ratio and prevents clipping.
-
-    Parameters
-    ----------
-    drums : np.ndarray [shape=(n_samples,)]
-    accompaniment : np.ndarray [shape=(m_samples,)]
-        At the same sample rate as ``drums``.
-    ratio_db : float
-        0 dB: equal RMS; -6 dB: accompaniment twice as loud as the drums.
-    peak : float in (0, 1]
-
-    Returns
-    -------
-    Mixture
-    """
-    d = np.asarray(drums, dtype=np.float32)
-    a = np.asarray(accompaniment, dtype=np.float32)
-    if d.ndim != 1 or a.ndim != 1 or d.size == 0 or a.size == 0:
-        raise DrumnmfError(
-            f"drums and accompaniment must be non-empty mono arrays, got shapes {d.shape} "
-            f"and {a.shape}"
-        )
-    if not np.isfinite(ratio_db):
-        raise DrumnmfError(f"ratio_db must be a finite number of dB, got {ratio_db!r}")
-    if not 0 < peak <= 1:
-        raise DrumnmfError(f"peak must be in (0, 1], got {peak!r}")
-    a = np.resize(a, d.size)  # loops (repeats) or trims to the drums' length
-    rms_d, rms_a = _rms(d), _rms(a)
-    if rms_d == 0 or rms_a == 0:
-        raise DrumnmfError("cannot mix silent audio: drums and accompaniment must be audible")
-    a = a * np.float32(rms_d / rms_a * 10 ** (-ratio_db / 20))
-    d = d.copy()
-    mix = d + a
-    top = float(np.max(np.abs(mix)))
-    if top > peak:
-        scale = np.float32(peak / top)
-        mix *= scale
-        d *= scale
-        a *= scale
-    return Mixture(audio=mix, drums=d, accompaniment=a, ratio_db=float(ratio_db))
-
-
-# ----------------------------------------------------------------------------- references
-
-
-def write_reference(path: str | os.PathLike[str], onsets: Mapping[str, np.ndarray]) -> None:
-    """Write reference onsets as text: ``time<TAB>drum`` lines sorted by time, then drum."""
-    from drumnmf.io.export import atomic_path
-
-    rows = sorted((float(t), str(d)) for d, times in onsets.items() for t in np.ravel(times))
-    with atomic_path(path) as tmp:
-        tmp.write_text("".join(f"{t:.6f}\t{d}\n" for t, d in rows), encoding="utf-8")
