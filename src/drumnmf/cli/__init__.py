@@ -19,12 +19,12 @@ SUBCOMMANDS = (
     "demo",
     "calibrate",
     "transcribe",
-    "maps",
     "evaluate",
     "render",
     "corpus",
     "experiment",
     "plot",
+    "maps",
 )
 
 
