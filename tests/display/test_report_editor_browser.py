@@ -238,3 +238,26 @@ def test_prelisten_plays_the_selected_hit_with_clicks(browser, example):  # noqa
         assert page.js("window.drumnmfReport.clicksScheduled()") > 0
     finally:
         page.close()
+
+
+def test_strengths_are_formatted_as_python_formats_them(browser, example):  # noqa: F811
+    rng = np.random.default_rng(0)
+    values = [
+        *rng.random(300).astype(np.float32).astype(float),  # float32 activations
+        *(rng.random(100) * 10.0 ** rng.integers(-9, 9, 100)),
+        *(np.arange(1, 200, 2) / 64),  # exact ties at the 7th digit: half to even
+        1.015625,
+        2.5e-05,
+        0.000123456789,
+        123456.5,
+        999999.5,
+        9.999995,
+        1e21,
+        5e-324,
+    ]
+    page = open_editor(browser, example / "cli" / "example.html")
+    try:
+        got = page.js(f"{json.dumps([float(v) for v in values])}.map((x) => {E}.formatG(x, 6))")
+    finally:
+        page.close()
+    assert got == [f"{v:.6g}" for v in values]

@@ -355,18 +355,41 @@
     return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
   }
 
-  // Python's format(x, ".6g")
+  // Python's format(x, ".6g"): round half to even on the exact binary value (JavaScript's
+  // toPrecision rounds ties up), then %g's choice between fixed and exponent notation.
   function formatG(x, p) {
     if (x === 0) return Object.is(x, -0) ? "-0" : "0";
     if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
-    const [mantissa, exponent] = x.toExponential(p - 1).split("e");
-    const e = Number(exponent);
-    const strip = (s) => (s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s);
-    if (e < -4 || e >= p) {
-      const a = Math.abs(e);
-      return strip(mantissa) + "e" + (e < 0 ? "-" : "+") + (a < 10 ? "0" + a : String(a));
+    const sign = x < 0 ? "-" : "", a = Math.abs(x);
+    let digits, e;
+    if (a >= 1e-7 && a < 1e21) {
+      // toFixed(100) is the exact decimal expansion of any double in this range.
+      const [ip, fp] = a.toFixed(100).split(".");
+      const all = (ip + fp).replace(/^0+/, "");
+      e = ip !== "0" ? ip.length - 1 : -(fp.search(/[1-9]/) + 1);
+      digits = all.replace(/0+$/, "");
+    } else {
+      const [m, ex] = a.toExponential(20).split("e");
+      digits = m.replace(".", "").replace(/0+$/, "");
+      e = Number(ex);
     }
-    return strip(x.toFixed(p - 1 - e));
+    let head = digits.slice(0, p).padEnd(p, "0").split("").map(Number);
+    const rest = digits.slice(p);
+    const up = rest.length > 0 && (rest[0] > "5" || (rest[0] === "5" && (/[1-9]/.test(rest.slice(1)) || head[p - 1] % 2 === 1)));
+    if (up) {
+      let i = p - 1;
+      while (i >= 0 && head[i] === 9) head[i--] = 0;
+      if (i >= 0) head[i]++;
+      else { head = [1, ...head.slice(0, p - 1)]; e++; }
+    }
+    const text = head.join("");
+    const strip = (t) => (t.includes(".") ? t.replace(/0+$/, "").replace(/\.$/, "") : t);
+    if (e < -4 || e >= p) {
+      const ae = Math.abs(e);
+      return sign + strip(text[0] + "." + text.slice(1)) + "e" + (e < 0 ? "-" : "+") + (ae < 10 ? "0" + ae : String(ae));
+    }
+    if (e >= 0) return sign + strip(text.slice(0, e + 1) + "." + text.slice(e + 1));
+    return sign + strip("0." + "0".repeat(-e - 1) + text);
   }
 
   // io.export.onset_rows: (time, drum, strength) sorted by time, then drum name.
