@@ -8,10 +8,10 @@ about 1 ms at 120 BPM and 480 ticks per quarter). Beat times come from a beat tr
 file of beat times (:func:`load_beats`: one time in seconds per line, the first column of
 madmom's, librosa's or Sonic Visualiser's beat exports).
 
-Conventions: before the first beat the first interval's tempo is used (and the lead-in is
-stretched so that the first downbeat falls on a bar line); after the last beat, the last
-interval's. Tempo values are whole microseconds per quarter note, as MIDI stores them; the
-rounding moves a beat by less than 1 microsecond per beat.
+Conventions: before the first beat the first interval's tempo is used, with the lead-in
+stretched so that the first downbeat falls on a bar line (unless the first beat is at 0 s);
+after the last beat, the last interval's. Tempo values are whole microseconds per quarter
+note, as MIDI stores them; the rounding moves a beat by less than 1 microsecond per beat.
 """
 
 from __future__ import annotations
