@@ -32,7 +32,7 @@ import json
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -304,12 +304,4 @@ def load_note_map(spec: str | os.PathLike[str] | NoteMap) -> NoteMap:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise DrumnmfError(f"'{path}' is not valid JSON ({exc})") from exc
     result = note_map_from_dict(data, name=path.stem)
-    if not result.source:
-        result = NoteMap(
-            name=result.name,
-            title=result.title,
-            notes=result.notes,
-            pedal=result.pedal,
-            source=str(path),
-        )
-    return result
+    return result if result.source else replace(result, source=str(path))
