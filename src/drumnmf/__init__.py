@@ -27,6 +27,7 @@ __all__ = [
     "load_annotations",
     "load_kit",
     "load_note_map",
+    "make_score",
     "transcribe",
 ]
 
@@ -43,6 +44,7 @@ _LAZY = {
     "transcribe": "drumnmf.pipeline",
     "evaluate_paths": "drumnmf.evaluation.pairing",
     "load_annotations": "drumnmf.io.annotations",
+    "make_score": "drumnmf.notation",
     "apply_edits": "drumnmf.editing",
     "load_note_map": "drumnmf.io.notemaps",
 }
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
     from drumnmf.io.annotations import load_annotations
     from drumnmf.io.notemaps import load_note_map
     from drumnmf.kit import Kit, calibrate, load_kit
+    from drumnmf.notation import make_score
     from drumnmf.pipeline import Transcription, transcribe
 
 

@@ -289,6 +289,22 @@ class Transcription:
         """Number of onsets per drum."""
         return {d: int(self.onsets[d].size) for d in self.drums}
 
+    def to_score(
+        self,
+        *,
+        tempo: float | None = None,
+        meter: str | None = None,
+        grid: str = "auto",
+        title: str | None = None,
+    ) -> Any:
+        """The drum score of this transcription (:func:`drumnmf.notation.make_score`)."""
+        from drumnmf.notation import make_score
+
+        name = title or (Path(self.source).stem if self.source != "<array>" else "Drums")
+        return make_score(
+            self.onsets, self.strengths, tempo=tempo, meter=meter, grid=grid, title=name
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Onsets, settings, kit and versions as a JSON-ready dictionary."""
         from drumnmf.io.export import onset_rows
@@ -582,6 +598,7 @@ def save_transcription(
     note_map: Any = None,
     tempo_map: Any = None,
     formats: tuple[str, ...] = FORMATS,
+    score: Any = None,
 ) -> dict[str, Path]:
     """Write a transcription's CSV, JSON and MIDI files (each atomically).
 
@@ -598,6 +615,9 @@ def save_transcription(
         Beats of the song for the MIDI file's tempo map (:mod:`drumnmf.io.tempomap`).
     formats : tuple of {"csv", "json", "mid"}
         Which files to write.
+    score : drumnmf.notation.Score, optional
+        Also write ``<stem>.musicxml``, ``<stem>.tab.txt`` and ``<stem>.score.mid``, and
+        add its tempo, beats, downbeats, time signature, bars and positions to the JSON.
 
     Returns
     -------
@@ -629,5 +649,15 @@ def save_transcription(
         )
     if "json" in formats:
         written["json"] = folder / f"{stem}.json"
-        write_json(written["json"], transcription.to_dict())
+        document = transcription.to_dict()
+        if score is not None:
+            from drumnmf.notation.outputs import score_fields
+
+            document = score_fields(document, score)
+        write_json(written["json"], document)
+    if score is not None:
+        from drumnmf.notation.outputs import write_score_files
+
+        notes = dict(zip(transcription.kit.names, transcription.kit.midi_notes, strict=True))
+        written.update(write_score_files(score, folder, stem, notes=notes))
     return written

@@ -65,7 +65,7 @@ def test_note_map_and_beats_options(song, capsys):
     done = drumnmf(
         "transcribe", song / "song.wav", "--kit", song / "kit.json", "--harmonic-rank", 4,
         "--note-map", "roland-td17", "--out-dir", out, "--beats", song / "beats.txt",
-        "--time-signature", "3/4", "--chart", "-q",
+        "--meter", "3/4", "--chart", "-q",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     chart = out / "song_chart"
@@ -121,12 +121,26 @@ def test_threshold_offset_and_edits(song, capsys):
     )
     assert "changed nothing" not in capsys.readouterr().err  # the JSON output is read too
 
+    # Detected beats: the MIDI file gets a tempo map and the chart is written on it.
+    assert run("transcribe", *base, "--out-dir", song / "auto", "--beats", "auto", "--chart") == 0
+    midi = mido.MidiFile(str(song / "auto" / "song.mid"))
+    assert [m.type for m in midi.tracks[0][:2]] == ["time_signature", "set_tempo"]
+    seconds, played = 0.0, []
+    for m in midi:
+        seconds += m.time
+        if m.type == "note_on":
+            played.append(seconds)
+    with (song / "auto" / "song.csv").open() as f:
+        times = sorted({float(r["time"]) for r in csv.DictReader(f)})
+    np.testing.assert_allclose(sorted(set(np.round(played, 6))), times, atol=2e-3)
+    assert (song / "auto" / "song_chart" / "notes.mid").is_file()
+
     for bad, message in (
         (["--threshold-offset", "cowbell=0.2"], "not in the kit"),
         (["--threshold-offset", "snare"], "is not DRUM=X"),
         (["--threshold-offset", "snare=-1"], "must be a number >= 0"),
         (["--edits", song / "nope.json"], "does not exist"),
-        (["--chart", "--time-signature", "9/4"], "--time-signature '9/4' is not known"),
+        (["--beats", "auto", "--meter", "9/4"], "invalid choice: '9/4'"),
         (["--beats", song / "nope.txt"], "beats file"),
     ):
         assert run("transcribe", *base, "--out-dir", song / "e", *bad) == 2

@@ -179,7 +179,7 @@ def test_midi_download_carries_the_tempo_map(browser, tmp_path):  # noqa: F811
     (tmp_path / "beats.txt").write_text("\n".join(f"{b:.4f}" for b in beats))
     drumnmf(
         "transcribe", str(example_path()), "--out-dir", str(tmp_path), "--report", "-q",
-        "--beats", str(tmp_path / "beats.txt"), "--time-signature", "6/8",
+        "--beats", str(tmp_path / "beats.txt"), "--meter", "6/8",
         "--note-map", "alesis-nitro",
     )  # fmt: skip
     page = open_editor(browser, tmp_path / "example.html")

@@ -85,3 +85,31 @@ def test_load_beats(tmp_path):
 def test_bad_tempo_maps(kwargs, message):
     with pytest.raises(DrumnmfError, match=message):
         TempoMap(**kwargs)
+
+
+def test_tempo_map_of_detected_beats():
+    from drumnmf.notation import track_beats
+
+    eighths = 0.1 + np.arange(64) * 0.25  # 120 BPM, first hit at 0.1 s
+    hits = {"hihat": eighths, "kick": eighths[::4], "snare": eighths[2::4]}
+    grid = track_beats(hits)
+    tm = TempoMap.from_beat_grid(grid)
+    assert tm.beats[0] >= 0 and (tm.numerator, tm.denominator) == (4, 4)
+    kept = grid.beats[grid.beats >= 0]
+    np.testing.assert_array_equal(tm.beats, kept)
+    # the tracker's first bar line that survives is a bar line of the file
+    first_bar = grid.downbeats[grid.downbeats >= 0][0]
+    tick = tm.ticks(np.array([first_bar]), 480)[0]
+    assert tick % (4 * 480) == 0
+
+
+def test_beats_before_zero_move_the_downbeat():
+    class Grid:  # the fields of drumnmf.notation.BeatGrid that a tempo map reads
+        beats = np.array([-0.4, 0.1, 0.6, 1.1, 1.6, 2.1])
+        downbeat_index = 2
+
+        class meter:
+            beats, numerator, denominator, beat_quarters = 4, 4, 4, 1.0
+
+    tm = TempoMap.from_beat_grid(Grid)
+    assert tm.first_downbeat == 1 and tm.beats[0] == 0.1

@@ -19,6 +19,7 @@ SUBCOMMANDS = (
     "demo",
     "calibrate",
     "transcribe",
+    "score",
     "evaluate",
     "render",
     "corpus",

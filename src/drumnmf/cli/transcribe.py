@@ -213,30 +213,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--beats",
-        metavar="FILE",
-        help="beat times of the song (seconds, one per line, e.g. a beat tracker's output): "
-        "the MIDI file gets a tempo change per beat, so the DAW's grid follows the song; "
-        "one input file only",
-    )
-    parser.add_argument(
-        "--time-signature",
-        metavar="N/D",
-        default="4/4",
-        help="time signature written with --beats (2/4, 3/4, 4/4, 5/4, 6/8, 7/8, 12/8; 4/4)",
+        metavar="FILE|auto",
+        help="give the MIDI file the song's tempo map (a tempo change per beat and the time "
+        "signature), so the DAW's grid follows the song; hits keep their performed times. "
+        "FILE: beat times in seconds, one per line (one input only); auto: the beats "
+        "drumnmf.notation detects (--tempo and --meter override its tempo and metre)",
     )
     parser.add_argument(
         "--first-downbeat",
         type=_nonnegative,
         default=0,
         metavar="N",
-        help="with --beats: index of the first bar's first beat (earlier beats are a pickup)",
+        help="with --beats FILE: index of the first bar's first beat (earlier beats are a "
+        "pickup); the metre is --meter (4/4 by default)",
     )
     parser.add_argument(
         "--chart",
         action="store_true",
         help="also write a Clone Hero / YARG drums chart: DIR/<stem>_chart/ with notes.mid "
-        "(Pro Drums, Expert), song.ini and song.ogg, on the --beats tempo map (else a steady "
-        "tempo estimated from the hits)",
+        "(Pro Drums, Expert), song.ini and song.ogg, on the --beats tempo map (else on the "
+        "detected beats)",
     )
     parser.add_argument(
         "--edits",
@@ -253,8 +249,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="reference onsets (file for one song, or a folder matched by stem): shown in the "
         "report and used as k by the top-k picker",
     )
+    parser.add_argument(
+        "--score",
+        action="store_true",
+        help="also write a drum score: <stem>.musicxml, <stem>.tab.txt, <stem>.score.mid, "
+        "and tempo, beats, bars in the JSON",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     add_pipeline_arguments(parser)
+    from drumnmf.cli.score import add_score_arguments
+
+    add_score_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -340,20 +345,14 @@ def run(args: argparse.Namespace) -> int:
         raise DrumnmfError(
             f"--threshold-offset names drum(s) {unknown} not in the kit ({', '.join(kit.names)})"
         )
-    from drumnmf.io.tempomap import METERS
-
-    if args.time_signature not in METERS:
-        raise DrumnmfError(
-            f"--time-signature {args.time_signature!r} is not known; use one of {', '.join(METERS)}"
-        )
-    tempo_map = None
-    if args.beats:
+    tempo_map = None  # from a beats file; detected per song with --beats auto or --chart
+    if args.beats and args.beats != "auto":
         from drumnmf.io.tempomap import TempoMap, load_beats
 
         if len(args.audio) > 1:
-            raise DrumnmfError("--beats applies to one recording; give one AUDIO file")
+            raise DrumnmfError("--beats FILE applies to one recording; give one AUDIO file")
         tempo_map = TempoMap.from_meter(
-            load_beats(args.beats), args.time_signature, first_downbeat=args.first_downbeat
+            load_beats(args.beats), args.meter or "4/4", first_downbeat=args.first_downbeat
         )
     edits = None
     if args.edits:
@@ -401,13 +400,20 @@ def run(args: argparse.Namespace) -> int:
                         "nothing (their hit was not there)",
                         file=sys.stderr,
                     )
+            score = None
+            if args.score:
+                score = result.to_score(tempo=args.tempo, meter=args.meter, grid=args.grid)
+            song_tempo = _song_tempo_map(result, args, tempo_map, score)
             written = save_transcription(
-                result, out_dir, formats=formats, note_map=note_map, tempo_map=tempo_map
+                result,
+                out_dir,
+                formats=formats,
+                score=score,
+                note_map=note_map,
+                tempo_map=song_tempo if args.beats else None,
             )
             if args.chart:
-                written["chart"] = _write_chart(
-                    result, path, out_dir, tempo_map, args.time_signature
-                )
+                written["chart"] = _write_chart(result, path, out_dir, song_tempo)
             if args.report:
                 from drumnmf.display.report import write_report
 
@@ -418,7 +424,8 @@ def run(args: argparse.Namespace) -> int:
                     audio_path=path,
                     reference=reference,
                     note_map=note_map,
-                    tempo_map=tempo_map,
+                    tempo_map=song_tempo if args.beats else None,
+                    score=score,
                 )
         except DrumnmfError as exc:
             failures += 1
@@ -439,16 +446,26 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_chart(result: Any, path: Path, out_dir: Path, tempo_map: Any, meter: str) -> Path:
-    """The rhythm-game chart folder of one song."""
-    from drumnmf.display.report import estimate_tempo
-    from drumnmf.io.audio import load_audio
-    from drumnmf.io.chart import write_chart
+def _song_tempo_map(result: Any, args: argparse.Namespace, tempo_map: Any, score: Any) -> Any:
+    """The tempo map of one song: the beats file's, else the detected beats (if asked for)."""
+    if tempo_map is not None or not (args.beats == "auto" or args.chart):
+        return tempo_map
     from drumnmf.io.tempomap import TempoMap
 
-    if tempo_map is None:
-        bpm = estimate_tempo(result.onsets) or 120.0
-        tempo_map = TempoMap.constant(bpm, result.duration, meter)
+    if score is not None:
+        grid = score.grid
+    else:
+        from drumnmf.notation import track_beats
+
+        grid = track_beats(result.onsets, result.strengths, tempo=args.tempo, meter=args.meter)
+    return TempoMap.from_beat_grid(grid)
+
+
+def _write_chart(result: Any, path: Path, out_dir: Path, tempo_map: Any) -> Path:
+    """The rhythm-game chart folder of one song."""
+    from drumnmf.io.audio import load_audio
+    from drumnmf.io.chart import write_chart
+
     rate = result.kit.settings.sample_rate
     chart = write_chart(
         out_dir / f"{path.stem}_chart",

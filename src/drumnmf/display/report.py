@@ -554,6 +554,7 @@ def render_report(
     note_map: Any = None,
     tempo_map: Any = None,
     max_columns: int = 6000,
+    score: Any = None,
 ) -> str:
     """The report page of a transcription as an HTML string; see :func:`write_report`."""
     if not isinstance(max_columns, int) or max_columns < 1:
@@ -667,6 +668,7 @@ click: play from there · space: play/pause</span>
 </div>
 {editor_section}
 </section>
+{_score_section(score)}
 <h2>Summary</h2>
 {_summary_table(transcription, colors, ref)}
 <p class="hint">Tempo is an estimate from the autocorrelation of all hits; it may be off by
@@ -699,6 +701,14 @@ spectrogram and script are inside this file.</footer>
     return body
 
 
+def _score_section(score: Any) -> str:
+    if score is None:
+        return ""
+    from drumnmf.display.score import score_section
+
+    return score_section(score)
+
+
 def write_report(
     transcription: Transcription,
     path: str | os.PathLike[str],
@@ -711,6 +721,7 @@ def write_report(
     note_map: Any = None,
     tempo_map: Any = None,
     max_columns: int = 6000,
+    score: Any = None,
 ) -> None:
     """Write the self-contained HTML report of a transcription (atomically).
 
@@ -739,6 +750,9 @@ def write_report(
         Beats of the song: the editor's MIDI download carries them, as ``--beats`` does.
     max_columns : int > 0
         Most columns of the spectrogram image (frames are max-pooled to fit).
+    score : drumnmf.notation.Score, optional
+        A drum score to engrave (with verovio, ``drumnmf[score]``; left out without it),
+        with a cursor that follows playback.
 
     Raises
     ------
@@ -765,6 +779,7 @@ def write_report(
         note_map=note_map,
         tempo_map=tempo_map,
         max_columns=max_columns,
+        score=score,
     )
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -95,6 +96,25 @@ class TempoMap:
             denominator=denominator,
             beat_quarters=quarters,
             first_downbeat=first_downbeat,
+            beats_per_bar=per_bar,
+        )
+
+    @classmethod
+    def from_beat_grid(cls, grid: Any) -> TempoMap:
+        """The tempo map of a :class:`drumnmf.notation.BeatGrid` (detected beats and metre).
+
+        Beats before 0 s (the tracker extrapolates its grid to cover the first hit) are
+        left out, and the first downbeat's index moved with them.
+        """
+        beats = np.asarray(grid.beats, dtype=np.float64)
+        per_bar = int(grid.meter.beats)
+        dropped = int(np.count_nonzero(beats < 0))
+        return cls(
+            beats[dropped:],
+            numerator=int(grid.meter.numerator),
+            denominator=int(grid.meter.denominator),
+            beat_quarters=float(grid.meter.beat_quarters),
+            first_downbeat=(int(grid.downbeat_index) - dropped) % per_bar,
             beats_per_bar=per_bar,
         )
 
