@@ -20,11 +20,13 @@ __all__ = [
     "Kit",
     "Transcription",
     "__version__",
+    "apply_edits",
     "calibrate",
     "evaluate_paths",
     "factorize",
     "load_annotations",
     "load_kit",
+    "load_note_map",
     "make_score",
     "transcribe",
 ]
@@ -43,12 +45,16 @@ _LAZY = {
     "evaluate_paths": "drumnmf.evaluation.pairing",
     "load_annotations": "drumnmf.io.annotations",
     "make_score": "drumnmf.notation",
+    "apply_edits": "drumnmf.editing",
+    "load_note_map": "drumnmf.io.notemaps",
 }
 
 if TYPE_CHECKING:
+    from drumnmf.editing import apply_edits
     from drumnmf.evaluation.pairing import evaluate_paths
     from drumnmf.factorization import Factorization, factorize
     from drumnmf.io.annotations import load_annotations
+    from drumnmf.io.notemaps import load_note_map
     from drumnmf.kit import Kit, calibrate, load_kit
     from drumnmf.notation import make_score
     from drumnmf.pipeline import Transcription, transcribe

@@ -259,6 +259,8 @@ class Transcription:
         The matrix that was factorized (filterbank bands and/or percussive enhancement of
         ``spectrogram``); None when it is ``spectrogram`` itself (the paper's setting).
         ``factorization.templates`` are the kit's templates in the same rows.
+    edits : tuple of drumnmf.editing.Edit
+        Hand corrections applied after picking (:func:`drumnmf.editing.apply_edits`).
     """
 
     drums: tuple[str, ...]
@@ -275,6 +277,7 @@ class Transcription:
     source: str = "<array>"
     seconds: dict[str, float] = field(default_factory=dict)
     features: np.ndarray | None = None
+    edits: tuple[Any, ...] = ()
 
     @property
     def factorized(self) -> np.ndarray:
@@ -335,6 +338,7 @@ class Transcription:
             },
             "seconds": self.seconds,
             "versions": versions(),
+            **({"edits": [e.to_dict() for e in self.edits]} if self.edits else {}),
         }
 
 
@@ -591,6 +595,8 @@ def save_transcription(
     out_dir: str | os.PathLike[str],
     *,
     stem: str | None = None,
+    note_map: Any = None,
+    tempo_map: Any = None,
     formats: tuple[str, ...] = FORMATS,
     score: Any = None,
 ) -> dict[str, Path]:
@@ -603,6 +609,10 @@ def save_transcription(
         Output folder (created if missing).
     stem : str, optional
         File stem; the audio file's stem by default.
+    note_map : NoteMap, preset name or map file, optional
+        Notes of the MIDI file (:mod:`drumnmf.io.notemaps`); the kit's notes by default.
+    tempo_map : TempoMap, optional
+        Beats of the song for the MIDI file's tempo map (:mod:`drumnmf.io.tempomap`).
     formats : tuple of {"csv", "json", "mid"}
         Which files to write.
     score : drumnmf.notation.Score, optional
@@ -629,7 +639,14 @@ def save_transcription(
     if "mid" in formats:
         written["mid"] = folder / f"{stem}.mid"
         notes = dict(zip(transcription.kit.names, transcription.kit.midi_notes, strict=True))
-        write_midi(written["mid"], transcription.onsets, transcription.strengths, notes)
+        write_midi(
+            written["mid"],
+            transcription.onsets,
+            transcription.strengths,
+            notes,
+            note_map=note_map,
+            tempo_map=tempo_map,
+        )
     if "json" in formats:
         written["json"] = folder / f"{stem}.json"
         document = transcription.to_dict()

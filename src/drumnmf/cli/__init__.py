@@ -25,6 +25,7 @@ SUBCOMMANDS = (
     "corpus",
     "experiment",
     "plot",
+    "maps",
 )
 
 

@@ -99,6 +99,15 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
         "gate (default 0.5)",
     )
     group.add_argument(
+        "--threshold-offset",
+        action="append",
+        type=_offset_pair,
+        metavar="DRUM=X",
+        help="threshold offset of a drum's adaptive picker, relative to its activation's "
+        "maximum (defaults: kick 0.15, snare 0.1, hi-hats 0.05, others 0.1; lower = more "
+        "hits); the report's sensitivity sliders show the value for each drum",
+    )
+    group.add_argument(
         "--sample-rate", type=_positive, help="expected analysis rate, Hz (must match the kit's)"
     )
     group.add_argument(
@@ -124,6 +133,24 @@ def _positive(text: str) -> int:
     return value
 
 
+def _offset_pair(text: str) -> tuple[str, float]:
+    from drumnmf.kit import canonical_drum_name
+
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"{text!r} is not DRUM=X (e.g. 'snare=0.2')")
+    try:
+        number = float(value)
+        drum = canonical_drum_name(name)
+    except (ValueError, DrumnmfError):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give a drum name and a number >= 0 (e.g. 'snare=0.2')"
+        ) from None
+    if not (number >= 0 and number < float("inf")):
+        raise argparse.ArgumentTypeError(f"{text!r}: the offset must be a number >= 0")
+    return drum, number
+
+
 def config_from_args(args: argparse.Namespace) -> Any:
     """Build a TranscribeConfig from parsed pipeline options."""
     from drumnmf.pipeline import TranscribeConfig, with_options
@@ -146,6 +173,7 @@ def config_from_args(args: argparse.Namespace) -> Any:
         band_share_relative=getattr(args, "band_share_relative", None),
         crosstalk_ratio=getattr(args, "crosstalk_ratio", None),
         crosstalk_similarity=getattr(args, "crosstalk_similarity", None),
+        offsets=tuple(dict(getattr(args, "threshold_offset", None) or ()).items()) or None,
     )
 
 
@@ -162,7 +190,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "examples:\n"
             "  drumnmf transcribe song.wav\n"
             "  drumnmf transcribe *.flac --kit my.kit.json --out-dir out/ --report\n"
-            "  drumnmf transcribe song.wav --preset paper --solver mur --formats csv"
+            "  drumnmf transcribe song.wav --preset paper --solver mur --formats csv\n"
+            "  drumnmf transcribe song.wav --note-map roland-td17\n"
+            "  drumnmf transcribe song.wav --threshold-offset snare=0.2 --edits song.json"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -174,6 +204,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--formats",
         default="csv,json,mid",
         help="comma-separated outputs among csv, json, mid (default: all)",
+    )
+    parser.add_argument(
+        "--note-map",
+        metavar="NAME|FILE",
+        help="MIDI notes for your drum software or module: a preset (see 'drumnmf maps') "
+        "or a .toml/.json map file (default: the kit's General MIDI notes)",
+    )
+    parser.add_argument(
+        "--beats",
+        metavar="FILE|auto",
+        help="give the MIDI file the song's tempo map (a tempo change per beat and the time "
+        "signature), so the DAW's grid follows the song; hits keep their performed times. "
+        "FILE: beat times in seconds, one per line (one input only); auto: the beats "
+        "drumnmf.notation detects (--tempo and --meter override its tempo and metre)",
+    )
+    parser.add_argument(
+        "--first-downbeat",
+        type=_nonnegative,
+        default=0,
+        metavar="N",
+        help="with --beats FILE: index of the first bar's first beat (earlier beats are a "
+        "pickup); the metre is --meter (4/4 by default)",
+    )
+    parser.add_argument(
+        "--chart",
+        action="store_true",
+        help="also write a Clone Hero / YARG drums chart: DIR/<stem>_chart/ with notes.mid "
+        "(Pro Drums, Expert), song.ini and song.ogg, on the --beats tempo map (else on the "
+        "detected beats)",
+    )
+    parser.add_argument(
+        "--edits",
+        metavar="JSON",
+        help="hand corrections to apply after picking: the JSON downloaded from the report's "
+        "editor (its 'edits' list); one input file only",
     )
     parser.add_argument(
         "--report", action="store_true", help="also write an interactive HTML report per song"
@@ -268,6 +333,34 @@ def run(args: argparse.Namespace) -> int:
                 "transcribe them into separate --out-dir folders"
             )
         stems[stem] = name
+    note_map = None
+    if args.note_map:
+        from drumnmf.io.notemaps import load_note_map
+
+        note_map = load_note_map(args.note_map)
+        for drum in kit.names:
+            note_map.note_for(drum)  # every drum of the kit needs a note: fail now
+    unknown = [d for d, _ in config.offsets if d not in kit.names]
+    if unknown:
+        raise DrumnmfError(
+            f"--threshold-offset names drum(s) {unknown} not in the kit ({', '.join(kit.names)})"
+        )
+    tempo_map = None  # from a beats file; detected per song with --beats auto or --chart
+    if args.beats and args.beats != "auto":
+        from drumnmf.io.tempomap import TempoMap, load_beats
+
+        if len(args.audio) > 1:
+            raise DrumnmfError("--beats FILE applies to one recording; give one AUDIO file")
+        tempo_map = TempoMap.from_meter(
+            load_beats(args.beats), args.meter or "4/4", first_downbeat=args.first_downbeat
+        )
+    edits = None
+    if args.edits:
+        from drumnmf.editing import load_edits
+
+        if len(args.audio) > 1:
+            raise DrumnmfError("--edits applies to one recording; give one AUDIO file")
+        edits = load_edits(args.edits)
     if config.picker == "topk" and top_k is None and not args.reference:
         raise DrumnmfError("--picker topk needs --k DRUM=N for each drum, or --reference")
     if args.report:
@@ -296,16 +389,43 @@ def run(args: argparse.Namespace) -> int:
             finally:
                 if bar:
                     bar.close()
+            if edits is not None:
+                from drumnmf.editing import apply_edits
+
+                edited = apply_edits(result, edits)
+                result = edited.transcription
+                if edited.ignored:
+                    print(
+                        f"drumnmf: {len(edited.ignored)} of {len(edits)} edit(s) changed "
+                        "nothing (their hit was not there)",
+                        file=sys.stderr,
+                    )
             score = None
             if args.score:
                 score = result.to_score(tempo=args.tempo, meter=args.meter, grid=args.grid)
-            written = save_transcription(result, out_dir, formats=formats, score=score)
+            song_tempo = _song_tempo_map(result, args, tempo_map, score)
+            written = save_transcription(
+                result,
+                out_dir,
+                formats=formats,
+                score=score,
+                note_map=note_map,
+                tempo_map=song_tempo if args.beats else None,
+            )
+            if args.chart:
+                written["chart"] = _write_chart(result, path, out_dir, song_tempo)
             if args.report:
                 from drumnmf.display.report import write_report
 
                 written["html"] = out_dir / f"{path.stem}.html"
                 write_report(
-                    result, written["html"], audio_path=path, reference=reference, score=score
+                    result,
+                    written["html"],
+                    audio_path=path,
+                    reference=reference,
+                    note_map=note_map,
+                    tempo_map=song_tempo if args.beats else None,
+                    score=score,
                 )
         except DrumnmfError as exc:
             failures += 1
@@ -324,6 +444,46 @@ def run(args: argparse.Namespace) -> int:
         print(f"drumnmf: {failures} of {len(args.audio)} file(s) failed", file=sys.stderr)
         return 1
     return 0
+
+
+def _song_tempo_map(result: Any, args: argparse.Namespace, tempo_map: Any, score: Any) -> Any:
+    """The tempo map of one song: the beats file's, else the detected beats (if asked for)."""
+    if tempo_map is not None or not (args.beats == "auto" or args.chart):
+        return tempo_map
+    from drumnmf.io.tempomap import TempoMap
+
+    if score is not None:
+        grid = score.grid
+    else:
+        from drumnmf.notation import track_beats
+
+        grid = track_beats(result.onsets, result.strengths, tempo=args.tempo, meter=args.meter)
+    return TempoMap.from_beat_grid(grid)
+
+
+def _write_chart(result: Any, path: Path, out_dir: Path, tempo_map: Any) -> Path:
+    """The rhythm-game chart folder of one song."""
+    from drumnmf.io.audio import load_audio
+    from drumnmf.io.chart import write_chart
+
+    rate = result.kit.settings.sample_rate
+    chart = write_chart(
+        out_dir / f"{path.stem}_chart",
+        result.onsets,
+        tempo_map=tempo_map,
+        duration=result.duration,
+        name=path.stem,
+        samples=load_audio(path, sample_rate=rate),
+        sample_rate=rate,
+    )
+    if chart.skipped:
+        left = ", ".join(f"{d} {n}" for d, n in sorted(chart.skipped.items()))
+        print(
+            f"drumnmf: chart of {path.name}: left out {left} (no lane, or its lane was "
+            "already hit on that tick)",
+            file=sys.stderr,
+        )
+    return chart.folder
 
 
 def _progress(label: str, config: Any, *, disabled: bool) -> Any:

@@ -22,7 +22,10 @@ responsive.
 
 The page can be driven from a script (and is, by the tests) through ``window.drumnmfReport``:
 ``hitCount(drum)``, ``marks(drum)`` (hit marks drawn in the grid, page coordinates),
-``playFrom(t)``, ``currentTime()``, ``paused()``, ``setView(start, end)``, ``view()``.
+``playFrom(t)``, ``currentTime()``, ``paused()``, ``setView(start, end)``, ``view()``; the
+editor (:mod:`drumnmf.display.editor`, ``assets/editor.js``) through
+``window.drumnmfReport.editor``: ``setOffset(drum, x)``, ``repick()``, ``frames()``,
+``add/remove/reassign``, ``undo()``, ``csv()``, ``json()``, ``midi(map)``, ``command()``.
 """
 
 from __future__ import annotations
@@ -548,6 +551,8 @@ def render_report(
     sample_rate: int | None = None,
     reference: Any = None,
     title: str | None = None,
+    note_map: Any = None,
+    tempo_map: Any = None,
     max_columns: int = 6000,
     score: Any = None,
 ) -> str:
@@ -578,8 +583,8 @@ def render_report(
     legend = "".join(
         f'<label title="include {html.escape(d)} in the click track">'
         f'<input type="checkbox" checked data-mute-drum="{html.escape(d)}">'
-        f'<span class="swatch" style="background:{colors[d]}"></span>{html.escape(d)} '
-        f"({int(transcription.onsets[d].size)})</label>"
+        f'<span class="swatch" style="background:{colors[d]}"></span>{html.escape(d)}'
+        f'<span data-count="{html.escape(d)}">({int(transcription.onsets[d].size)})</span></label>'
         for d in drums
     )
     if ref:
@@ -608,6 +613,9 @@ def render_report(
     )
     payload = json.dumps(data, separators=(",", ":"), allow_nan=False)
     payload = payload.replace("</", "<\\/").replace("<!--", "<\\!--")
+    # --- editor (display/editor.py, assets/editor.js) ---
+    editor_section, editor_payload = _editor_parts(transcription, note_map, tempo_map)
+    # --- end editor ---
     body = f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -658,6 +666,7 @@ click: play from there · space: play/pause</span>
 <dl id="hit-panel" aria-live="polite"></dl>
 <div class="legend" aria-label="drums in the click track">{legend}</div>
 </div>
+{editor_section}
 </section>
 {_score_section(score)}
 <h2>Summary</h2>
@@ -682,6 +691,10 @@ spectrogram and script are inside this file.</footer>
 <script>
 {_asset("report.js")}
 </script>
+<script type="application/json" id="drumnmf-editor">{editor_payload}</script>
+<script>
+{_asset("editor.js")}
+</script>
 </body>
 </html>
 """
@@ -705,6 +718,8 @@ def write_report(
     sample_rate: int | None = None,
     reference: Any = None,
     title: str | None = None,
+    note_map: Any = None,
+    tempo_map: Any = None,
     max_columns: int = 6000,
     score: Any = None,
 ) -> None:
@@ -729,6 +744,10 @@ def write_report(
         detected hits and scored in the summary.
     title : str, optional
         Page title; the audio file's name by default.
+    note_map : NoteMap, preset name or map file, optional
+        The note map the editor's MIDI download starts with (the kit's notes by default).
+    tempo_map : TempoMap, optional
+        Beats of the song: the editor's MIDI download carries them, as ``--beats`` does.
     max_columns : int > 0
         Most columns of the spectrogram image (frames are max-pooled to fit).
     score : drumnmf.notation.Score, optional
@@ -757,8 +776,74 @@ def write_report(
         sample_rate=sample_rate,
         reference=reference,
         title=title,
+        note_map=note_map,
+        tempo_map=tempo_map,
         max_columns=max_columns,
         score=score,
     )
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- editor
+
+
+def _editor_parts(transcription: Transcription, note_map: Any, tempo_map: Any) -> tuple[str, str]:
+    """The editor's panel (HTML) and its data (JSON, safe inside a script tag)."""
+    from drumnmf.display.editor import editor_data
+    from drumnmf.io.notemaps import load_note_map
+
+    table = None if note_map is None else load_note_map(note_map)
+    data = editor_data(transcription, note_map=table, tempo_map=tempo_map)
+    payload = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    payload = payload.replace("<", "\\u003c").replace(">", "\\u003e")  # inert in <script>
+    rows = "".join(
+        f'<div class="ed-row" data-drum="{html.escape(d)}"><label for="ed-offset-{i}">'
+        f"{html.escape(d)}</label>"
+        f'<input type="range" id="ed-offset-{i}" data-offset-drum="{i}" min="0" max="0.5" '
+        f'step="0.005" value="{data["offsets"][i]:g}" aria-label="threshold offset of '
+        f'{html.escape(d)}"><output id="ed-offset-{i}-value">{data["offsets"][i]:g}</output>'
+        "</div>"
+        for i, d in enumerate(transcription.drums)
+    )
+    options = "".join(
+        f'<option value="{html.escape(m["name"])}"'
+        f"{' selected' if m['name'] == data['note_map'] else ''}"
+        f"{' disabled' if m['missing'] else ''}>{html.escape(m['name'])}"
+        f"{' (no note for ' + ', '.join(m['missing']) + ')' if m['missing'] else ''}</option>"
+        for m in data["note_maps"]
+    )
+    reassign = "".join(
+        f'<option value="{i}">{html.escape(d)}</option>' for i, d in enumerate(transcription.drums)
+    )
+    disabled = "" if data["live"] else f'<p class="hint">{html.escape(data["reason"])}</p>'
+    section = f"""<style>
+{_asset("editor.css")}
+</style>
+<div id="editor" role="region" aria-label="correct the transcription">
+<h2>Correct and export</h2>
+<div class="ed-grid">
+<div class="ed-sliders"><h3>Sensitivity per drum</h3>
+<p class="hint">Threshold offset of each drum's picker, relative to its loudest activation:
+lower finds more hits. Moving a slider re-picks that drum with the pipeline's own rule.</p>
+{disabled}{rows}</div>
+<div class="ed-tools"><h3>Edit hits</h3>
+<label><input type="checkbox" id="ed-mode"> edit mode (E)</label>
+<p class="hint">In edit mode, click a drum's lane or grid row to add a hit there, click a hit
+to select it; Delete removes it; Ctrl+Z undoes.</p>
+<div class="controls"><button type="button" id="ed-delete" disabled>delete hit</button>
+<label>reassign to <select id="ed-reassign" disabled><option value="">–</option>
+{reassign}</select></label>
+<button type="button" id="ed-prelisten" disabled>pre-listen</button>
+<button type="button" id="ed-undo" disabled>undo</button></div>
+<p id="ed-status" role="status">No changes.</p>
+<h3>Export</h3>
+<div class="controls"><label>MIDI notes <select id="ed-note-map">{options}</select></label></div>
+<div class="controls"><button type="button" id="ed-csv">download CSV</button>
+<button type="button" id="ed-midi">download MIDI</button>
+<button type="button" id="ed-json">download JSON</button></div>
+<p class="hint">The same files from the command line (save the JSON download as the edits
+file):</p><pre id="ed-command"></pre></div>
+</div>
+</div>"""
+    return section, payload

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 
 from drumnmf.errors import DrumnmfError
+from drumnmf.io.notemaps import PEDAL_CONTROL, NoteMap
+from drumnmf.io.tempomap import TempoMap
 
 __all__ = [
     "atomic_path",
@@ -137,6 +139,8 @@ def write_midi(
     tempo_bpm: float = 120.0,
     note_seconds: float = 0.05,
     ticks_per_beat: int = 480,
+    note_map: NoteMap | str | os.PathLike[str] | None = None,
+    tempo_map: TempoMap | None = None,
 ) -> None:
     """Write onsets as a General MIDI drum track (channel 10).
 
@@ -153,31 +157,87 @@ def write_midi(
         Tempo written to the file; times are exact whatever it is.
     note_seconds : float > 0
         Length of each note.
+    ticks_per_beat : int > 0
+        MIDI resolution.
+    note_map : NoteMap, preset name or map file, optional
+        Take each drum's note from this map instead of ``notes``, and write its hi-hat
+        pedal position (CC4) just before each note of the drums the map gives one
+        (:mod:`drumnmf.io.notemaps`).
+    tempo_map : TempoMap, optional
+        Beats of the song (:mod:`drumnmf.io.tempomap`): the file then has a tempo change
+        per beat and the time signature, so the DAW's grid follows the song; each hit stays
+        at its performed time. ``tempo_bpm`` is ignored.
     """
     import mido
 
-    missing = [d for d in onsets if d not in notes]
-    if missing:
-        raise DrumnmfError(f"no MIDI note for drum(s) {missing}; set one with the kit")
+    from drumnmf.io.notemaps import load_note_map
+
+    table = None if note_map is None else load_note_map(note_map)
+    if table is None:
+        missing = [d for d in onsets if d not in notes]
+        if missing:
+            raise DrumnmfError(f"no MIDI note for drum(s) {missing}; set one with the kit")
     tempo = mido.bpm2tempo(tempo_bpm)
     ticks_per_second = ticks_per_beat * 1e6 / tempo
-    events: list[tuple[int, int, str, int, int]] = []
+    # (tick, 0 off / 1 on, note, 0 CC4 / 1 note, value): offs first, and at one tick each
+    # note's pedal position right before it.
+    events: list[tuple[int, int, int, int, int]] = []
     for drum, times in onsets.items():
+        note = int(notes[drum]) if table is None else table.note_for(drum)
+        pedal = None if table is None else table.pedal_for(drum)
         s = np.asarray(strengths[drum], dtype=np.float64)
         top = float(s.max()) if s.size else 1.0
         vel = np.clip(np.rint(20 + 107 * s / (top or 1.0)), 1, 127).astype(int)
-        for t, v in zip(times, vel, strict=True):
-            on = round(float(t) * ticks_per_second)
-            off = round((float(t) + note_seconds) * ticks_per_second)
-            events.append((on, 1, "note_on", int(notes[drum]), int(v)))
-            events.append((off, 0, "note_off", int(notes[drum]), 0))
+        if tempo_map is None:
+            ons = [round(float(t) * ticks_per_second) for t in times]
+            offs = [round((float(t) + note_seconds) * ticks_per_second) for t in times]
+        else:
+            times = np.asarray(times, dtype=np.float64)
+            ons = tempo_map.ticks(times, ticks_per_beat).tolist()
+            offs = tempo_map.ticks(times + note_seconds, ticks_per_beat).tolist()
+        for on, off, v in zip(ons, offs, vel, strict=True):
+            if pedal is not None:
+                events.append((on, 1, note, 0, pedal))
+            events.append((on, 1, note, 1, int(v)))
+            events.append((off, 0, note, 1, 0))
     events.sort()
     track = mido.MidiTrack()
-    track.append(mido.MetaMessage("set_tempo", tempo=tempo, time=0))
+    # Meta events (tempo, time signature) at a tick come before the notes there.
+    metas: list[tuple[int, Any]] = [(0, mido.MetaMessage("set_tempo", tempo=tempo))]
+    if tempo_map is not None:
+        metas = [
+            (
+                0,
+                mido.MetaMessage(
+                    "time_signature",
+                    numerator=tempo_map.numerator,
+                    denominator=tempo_map.denominator,
+                ),
+            )
+        ]
+        metas += [
+            (tick, mido.MetaMessage("set_tempo", tempo=value))
+            for tick, value in tempo_map.tempo_events(ticks_per_beat)
+        ]
     now = 0
-    for tick, _, kind, note, velocity in events:
-        track.append(mido.Message(kind, channel=9, note=note, velocity=velocity, time=tick - now))
+    queue = list(reversed(metas))
+    for tick, on, note, is_note, value in events:
+        while queue and queue[-1][0] <= tick:
+            at, meta = queue.pop()
+            track.append(meta.copy(time=at - now))
+            now = at
+        if not is_note:
+            message = mido.Message(
+                "control_change", channel=9, control=PEDAL_CONTROL, value=value, time=tick - now
+            )
+        else:
+            kind = "note_on" if on else "note_off"
+            message = mido.Message(kind, channel=9, note=note, velocity=value, time=tick - now)
+        track.append(message)
         now = tick
+    for at, meta in reversed(queue):
+        track.append(meta.copy(time=at - now))
+        now = at
     midi = mido.MidiFile(ticks_per_beat=ticks_per_beat)
     midi.tracks.append(track)
     with atomic_path(path) as tmp:

@@ -698,6 +698,7 @@
     }
     if (d.moved) return;
     const m = nearestMark(x, y, 7);
+    if (editHook && x >= GUTTER && editHook({ x, y, t: tOf(x), mark: m, row: rowAt(y) })) return;
     if (m) { selectHit(m.d, m.i); playFrom(hits[m.d].t[m.i]); }
     else if (x >= GUTTER && x <= GUTTER + layout.plotW) playFrom(tOf(x));
   });
@@ -905,6 +906,33 @@
     if (ev.key === "Enter") ev.target.click();
   });
 
+  // ------------------------------------------------------------------ editor hooks
+  // The editor (editor.js) replaces a drum's hits and threshold curve and takes timeline
+  // clicks while editing is on.
+  let editHook = null;
+  function rowAt(y) {
+    for (let d = 0; d < nDrums; d++) {
+      const lane = layout.laneTop + d * LANE, grid = layout.gridTop + d * GRID_ROW;
+      if ((y >= lane && y < lane + LANE - 6) || (y >= grid && y < grid + GRID_ROW)) return d;
+    }
+    return -1;
+  }
+  function setHits(d, times, strengths) {
+    hits[d].t = times;
+    hits[d].s = strengths;
+    delete hits[d].m; // matches against the reference are not recomputed after an edit
+    maxStrength[d] = strengths.reduce((a, b) => Math.max(a, b), 0) || 1;
+    if (selected && selected.d === d) { selected = null; $("hit-panel").innerHTML = ""; }
+    $("hit-rows").innerHTML = "";
+    if (hitList.open) buildHitList();
+    overviewBase = null;
+    clicks.reset();
+    requestDraw();
+  }
+  function setThreshold(d, bytes) {
+    if (thresholds) { thresholds[d] = bytes; requestDraw(); }
+  }
+
   let resizeTimer = 0;
   window.addEventListener("resize", () => {
     clearTimeout(resizeTimer);
@@ -951,5 +979,13 @@
     clicksScheduled: () => clicks.count,
     clickTrack: (on) => { $("click-track").checked = !!on; $("click-track").dispatchEvent(new Event("change")); },
     hasAudio,
+    // For the editor: internal state and redraw hooks.
+    _internals: {
+      hits, drums, dt, duration,
+      setHits, setThreshold, selectHit, playFrom,
+      setEditHook: (f) => { editHook = f; },
+      selectedHit: () => selected,
+      clickTrackOn: () => { if (!$("click-track").checked) { $("click-track").checked = true; $("click-track").dispatchEvent(new Event("change")); } },
+    },
   };
 })();
