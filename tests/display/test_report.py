@@ -13,15 +13,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from drumnmf.display.report import (
-    AUDIO_RATE,
-    N_ROWS,
-    encode_audio,
-    encode_png,
-    estimate_tempo,
-    render_report,
-    write_report,
-)
+from drumnmf.display.media import AUDIO_RATE, encode_audio, encode_png
+from drumnmf.display.report import N_ROWS, render_report, write_report
+from drumnmf.display.summary import estimate_tempo
 from drumnmf.errors import DrumnmfError
 from drumnmf.factorization import Factorization
 from drumnmf.kit import Kit

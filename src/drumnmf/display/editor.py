@@ -19,6 +19,8 @@ sliders are off and editing works on the pipeline's hits.
 from __future__ import annotations
 
 import base64
+import html
+import json
 import zlib
 from dataclasses import fields
 from pathlib import Path
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from drumnmf.display.media import asset
 from drumnmf.onsets import (
     COINCIDE_FRAMES,
     GATE_FRAMES,
@@ -40,7 +43,7 @@ if TYPE_CHECKING:
     from drumnmf.io.tempomap import TempoMap
     from drumnmf.pipeline import Transcription
 
-__all__ = ["editor_data"]
+__all__ = ["editor_data", "editor_section"]
 
 MIDI_TEMPO_BPM = 120.0  # write_midi's defaults
 MIDI_NOTE_SECONDS = 0.05
@@ -295,3 +298,63 @@ def editor_data(
         "stem": Path(t.source).stem if t.source != "<array>" else "drums",
         "audio_name": Path(t.source).name if t.source != "<array>" else "song.wav",
     }
+
+
+def editor_section(transcription: Transcription, note_map: Any, tempo_map: Any) -> tuple[str, str]:
+    """The editor's panel (HTML) and its data (JSON, safe inside a script tag)."""
+    from drumnmf.io.notemaps import load_note_map
+
+    table = None if note_map is None else load_note_map(note_map)
+    data = editor_data(transcription, note_map=table, tempo_map=tempo_map)
+    payload = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    payload = payload.replace("<", "\\u003c").replace(">", "\\u003e")  # inert in <script>
+    rows = "".join(
+        f'<div class="ed-row" data-drum="{html.escape(d)}"><label for="ed-offset-{i}">'
+        f"{html.escape(d)}</label>"
+        f'<input type="range" id="ed-offset-{i}" data-offset-drum="{i}" min="0" max="0.5" '
+        f'step="0.005" value="{data["offsets"][i]:g}" aria-label="threshold offset of '
+        f'{html.escape(d)}"><output id="ed-offset-{i}-value">{data["offsets"][i]:g}</output>'
+        "</div>"
+        for i, d in enumerate(transcription.drums)
+    )
+    options = "".join(
+        f'<option value="{html.escape(m["name"])}"'
+        f"{' selected' if m['name'] == data['note_map'] else ''}"
+        f"{' disabled' if m['missing'] else ''}>{html.escape(m['name'])}"
+        f"{' (no note for ' + ', '.join(m['missing']) + ')' if m['missing'] else ''}</option>"
+        for m in data["note_maps"]
+    )
+    reassign = "".join(
+        f'<option value="{i}">{html.escape(d)}</option>' for i, d in enumerate(transcription.drums)
+    )
+    disabled = "" if data["live"] else f'<p class="hint">{html.escape(data["reason"])}</p>'
+    section = f"""<style>
+{asset("editor.css")}
+</style>
+<div id="editor" role="region" aria-label="correct the transcription">
+<h2>Correct and export</h2>
+<div class="ed-grid">
+<div class="ed-sliders"><h3>Sensitivity per drum</h3>
+<p class="hint">Threshold offset of each drum's picker, relative to its loudest activation:
+lower finds more hits. Moving a slider re-picks that drum with the pipeline's own rule.</p>
+{disabled}{rows}</div>
+<div class="ed-tools"><h3>Edit hits</h3>
+<label><input type="checkbox" id="ed-mode"> edit mode (E)</label>
+<p class="hint">In edit mode, click a drum's lane or grid row to add a hit there, click a hit
+to select it; Delete removes it; Ctrl+Z undoes.</p>
+<div class="controls"><button type="button" id="ed-delete" disabled>delete hit</button>
+<label>reassign to <select id="ed-reassign" disabled><option value="">–</option>
+{reassign}</select></label>
+<button type="button" id="ed-prelisten" disabled>pre-listen</button>
+<button type="button" id="ed-undo" disabled>undo</button></div>
+<p id="ed-status" role="status">No changes.</p>
+<h3>Export</h3>
+<div class="controls"><label>MIDI notes <select id="ed-note-map">{options}</select></label></div>
+<div class="controls"><button type="button" id="ed-csv">download CSV</button>
+<button type="button" id="ed-midi">download MIDI</button>
+<button type="button" id="ed-json">download JSON</button></div>
+<p class="hint">The same files from the command line (save the JSON download as the edits
+file):</p><pre id="ed-command"></pre></div>
+</div>
+</div>"""
+    return section, payload

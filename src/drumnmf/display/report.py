@@ -13,7 +13,11 @@ script, style, spectrogram image and audio are inlined) with
 - a summary table (hits per drum, a tempo estimate, scores against the reference), the
   kit's templates and the settings used.
 
-Sizes: the audio is Ogg/Vorbis, mono at ``AUDIO_RATE`` Hz (35-100 kbit/s depending on
+The page is assembled here from :mod:`drumnmf.display.media` (PNG and Ogg encoding, the
+page's assets), :mod:`drumnmf.display.summary` (tempo estimate, summary and settings
+tables) and :mod:`drumnmf.display.editor` (the editor's panel and data).
+
+Sizes: the audio is Ogg/Vorbis, mono at ``drumnmf.display.media.AUDIO_RATE`` Hz (35-100 kbit/s depending on
 the music: 2.6-7 MB for ten minutes, a third more once base64-encoded); the spectrogram is
 a palette PNG of ``N_ROWS`` log-frequency rows and at most ``max_columns`` columns (frames
 are max-pooled); activations and thresholds are quantized to 8 bits per frame. The page
@@ -32,13 +36,9 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 import os
-import struct
-import zlib
-from collections.abc import Mapping, Sequence
-from importlib import resources
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,205 +53,25 @@ from drumnmf.display.images import (
     log_frequency_image,
     template_levels,
 )
+from drumnmf.display.media import AUDIO_RATE, asset, encode_audio, encode_png, palette
+from drumnmf.display.summary import (
+    MATCH_WINDOW,
+    estimate_tempo,
+    fmt_time,
+    matches,
+    settings_rows,
+    summary_table,
+)
 from drumnmf.errors import DrumnmfError
 
 if TYPE_CHECKING:
     from drumnmf.pipeline import Transcription
 
-__all__ = [
-    "AUDIO_RATE",
-    "N_ROWS",
-    "encode_audio",
-    "encode_png",
-    "estimate_tempo",
-    "render_report",
-    "write_report",
-]
+__all__ = ["N_ROWS", "render_report", "write_report"]
 
-AUDIO_RATE = 22050  # Hz: rate of the embedded audio
 N_ROWS = 256  # log-frequency rows of the spectrogram image
-_VORBIS_BLOCK = 16384  # samples per write to the Ogg/Vorbis encoder
-MATCH_WINDOW = 0.05  # s: a detected hit within this of a reference hit is a match
-
-# The "magma" colour map (as in the figures) at 17 evenly spaced levels.
-_MAGMA = np.array(
-    [
-        (0, 0, 4),
-        (10, 8, 34),
-        (29, 17, 71),
-        (54, 16, 107),
-        (81, 18, 124),
-        (106, 28, 129),
-        (131, 38, 129),
-        (156, 46, 127),
-        (183, 55, 121),
-        (208, 65, 111),
-        (231, 82, 99),
-        (245, 107, 92),
-        (252, 137, 97),
-        (254, 167, 114),
-        (254, 196, 136),
-        (253, 226, 163),
-        (252, 253, 191),
-    ],
-    dtype=np.float64,
-)
-
-
-def _palette() -> np.ndarray:
-    levels = np.linspace(0, 1, _MAGMA.shape[0])
-    x = np.linspace(0, 1, 256)
-    return np.stack([np.interp(x, levels, _MAGMA[:, k]) for k in range(3)], axis=1).round()
-
-
-def encode_png(indices: np.ndarray, palette: np.ndarray) -> bytes:
-    """Encode an 8-bit palette image as PNG (no dependency beyond zlib).
-
-    Parameters
-    ----------
-    indices : np.ndarray [shape=(height, width), dtype=uint8]
-        Palette index of each pixel, row 0 at the top.
-    palette : np.ndarray [shape=(n_colors, 3)]
-        RGB colours, 0-255, ``n_colors <= 256``.
-
-    Returns
-    -------
-    bytes
-        The PNG file.
-    """
-    img = np.asarray(indices)
-    pal = np.asarray(palette)
-    if img.ndim != 2 or img.dtype != np.uint8 or 0 in img.shape:
-        raise DrumnmfError(
-            f"indices must be a non-empty 2-D uint8 array, got {img.dtype} {img.shape}"
-        )
-    if pal.ndim != 2 or pal.shape[1] != 3 or not 1 <= pal.shape[0] <= 256:
-        raise DrumnmfError(f"palette must have shape (n_colors <= 256, 3), got {pal.shape}")
-    height, width = img.shape
-    # Filter "Sub" on every row: spectrogram rows change slowly, so differences compress.
-    sub = np.diff(img, axis=1, prepend=np.uint8(0))
-    raw = np.hstack([np.ones((height, 1), dtype=np.uint8), sub]).tobytes()
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    return b"".join(
-        [
-            b"\x89PNG\r\n\x1a\n",
-            chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)),
-            chunk(b"PLTE", np.clip(pal, 0, 255).astype(np.uint8).tobytes()),
-            chunk(b"IDAT", zlib.compress(raw, 9)),
-            chunk(b"IEND", b""),
-        ]
-    )
-
-
-def encode_audio(samples: np.ndarray, sample_rate: int = AUDIO_RATE) -> tuple[str, bytes]:
-    """Compress mono samples for embedding in a page, as Ogg/Vorbis (libsndfile's default quality).
-
-    Parameters
-    ----------
-    samples : np.ndarray [shape=(n_samples,)]
-        Mono audio in [-1, 1] (clipped).
-    sample_rate : int > 0
-        Their rate in Hz.
-
-    Returns
-    -------
-    mime : str
-        The MIME type, ``"audio/ogg"`` (every current browser plays Ogg/Vorbis).
-    data : bytes
-        The file.
-    """
-    import soundfile as sf
-
-    x = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
-    buf = io.BytesIO()
-    try:
-        with sf.SoundFile(buf, "w", int(sample_rate), 1, format="OGG", subtype="VORBIS") as out:
-            # Small blocks: libvorbis allocates a whole write on the stack and crashes
-            # (segfault) on a single write of more than about a minute of audio.
-            for i in range(0, x.size, _VORBIS_BLOCK):
-                out.write(x[i : i + _VORBIS_BLOCK])
-    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
-        raise DrumnmfError(
-            f"cannot encode the audio as Ogg/Vorbis ({exc}); upgrade soundfile (>= 0.12)"
-        ) from exc
-    return "audio/ogg", buf.getvalue()
-
-
-def estimate_tempo(
-    onsets: Mapping[str, Sequence[float] | np.ndarray],
-    *,
-    min_bpm: float = 60.0,
-    max_bpm: float = 200.0,
-    prior_bpm: float = 120.0,
-) -> float | None:
-    """Estimate a song's tempo from its hits (all drums together). An estimate only.
-
-    The hits become an impulse train at 100 Hz, smoothed by a 20 ms Gaussian; the tempo is
-    the lag between ``min_bpm`` and ``max_bpm`` where the train's (unbiased)
-    autocorrelation, weighted by a log-normal preference one octave wide around
-    ``prior_bpm``, peaks, refined by parabolic interpolation. It can be off by a factor
-    of two (or 3/2) on syncopated or sparse parts, and it is one number for the whole song.
-
-    Parameters
-    ----------
-    onsets : mapping drum -> sequence of float
-        Hit times in seconds.
-    min_bpm, max_bpm : float > 0
-        Tempo range searched, beats per minute.
-    prior_bpm : float > 0
-        Most likely tempo before seeing the hits.
-
-    Returns
-    -------
-    float or None
-        Beats per minute, rounded to 0.1; None with fewer than 8 hits or under 3 s of them.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> beats = np.arange(32) * 0.5  # a hit every half second
-    >>> estimate_tempo({"kick": beats})
-    120.0
-    """
-    if not 0 < min_bpm < max_bpm:
-        raise DrumnmfError(f"need 0 < min_bpm < max_bpm, got {min_bpm!r} and {max_bpm!r}")
-    times = np.concatenate(
-        [np.asarray(v, dtype=np.float64).ravel() for v in onsets.values()] or [np.zeros(0)]
-    )
-    times = times[np.isfinite(times)]
-    if times.size < 8 or float(np.ptp(times)) < 3.0:
-        return None
-    rate = 100.0  # Hz: 10 ms bins
-    idx = np.rint((times - times.min()) * rate).astype(np.int64)
-    n = int(idx.max()) + 1
-    train = np.zeros(n)
-    np.add.at(train, idx, 1.0)
-    kernel = np.exp(-0.5 * (np.arange(-6, 7) / 2.0) ** 2)  # sigma 20 ms
-    train = np.convolve(train, kernel, mode="same")
-    spectrum = np.fft.rfft(train, 2 * n)
-    ac = np.fft.irfft(np.abs(spectrum) ** 2)[:n] / (n - np.arange(n))
-    lo = max(2, int(np.floor(60 * rate / max_bpm)))
-    hi = min(n - 2, int(np.ceil(60 * rate / min_bpm)))
-    if hi <= lo:
-        return None
-    lags = np.arange(lo, hi + 1)
-    bpm = 60 * rate / lags
-    score = ac[lags] * np.exp(-0.5 * np.log2(bpm / prior_bpm) ** 2)
-    best = int(lags[np.argmax(score)])
-    a, b, c = ac[best - 1], ac[best], ac[best + 1]
-    shift = 0.5 * (a - c) / (a - 2 * b + c) if (a - 2 * b + c) < 0 else 0.0
-    return round(float(60 * rate / (best + float(np.clip(shift, -0.5, 0.5)))), 1)
-
 
 # --------------------------------------------------------------------------- page
-
-
-def _asset(name: str) -> str:
-    return resources.files("drumnmf").joinpath(f"display/assets/{name}").read_text(encoding="utf-8")
 
 
 def _quantize(rows: np.ndarray, scale: np.ndarray) -> list[str]:
@@ -287,123 +107,6 @@ def _load_song(
             " give the recording that was transcribed"
         )
     return x
-
-
-def _matches(reference: np.ndarray, onsets: np.ndarray) -> np.ndarray:
-    """Which ``onsets`` mir_eval's matching pairs with a ``reference`` onset (``MATCH_WINDOW``)."""
-    out = np.zeros(onsets.size, dtype=bool)
-    if reference.size and onsets.size:
-        from mir_eval.util import match_events
-
-        for _, j in match_events(reference, onsets, MATCH_WINDOW):
-            out[j] = True
-    return out
-
-
-def _counts(
-    reference: Mapping[str, np.ndarray], onsets: Mapping[str, np.ndarray]
-) -> dict[str, tuple[int, int, int]]:
-    """Per drum of either side: (matched, n_reference, n_detected).
-
-    A drum the reference lacks has no reference onsets, so its hits are false positives;
-    a reference drum the kit lacks has no detections, so its onsets are misses.
-    """
-    out = {}
-    for drum in (*onsets, *(d for d in reference if d not in onsets)):
-        ref = np.asarray(reference.get(drum, np.zeros(0)), dtype=np.float64)
-        est = np.asarray(onsets.get(drum, np.zeros(0)), dtype=np.float64)
-        out[drum] = (int(_matches(ref, est).sum()), int(ref.size), int(est.size))
-    return out
-
-
-def _prf(matched: int, n_ref: int, n_est: int) -> tuple[str, str, str]:
-    """F-measure, precision and recall as text; "–" where undefined (0 / 0)."""
-    precision = matched / n_est if n_est else None
-    recall = matched / n_ref if n_ref else None
-    if n_ref == 0 and n_est == 0:
-        f = None
-    else:
-        f = 2 * matched / (n_ref + n_est)
-    return tuple("–" if v is None else f"{v:.3f}" for v in (f, precision, recall))  # type: ignore[return-value]
-
-
-def _fmt_time(seconds: float) -> str:
-    m, s = divmod(float(seconds), 60.0)
-    return f"{int(m)}:{s:04.1f}"
-
-
-def _summary_table(
-    transcription: Transcription,
-    colors: Mapping[str, str],
-    reference: Mapping[str, np.ndarray],
-) -> str:
-    minutes = max(transcription.duration / 60.0, 1e-9)
-    counts = _counts(reference, transcription.onsets) if reference else {}
-    head = ["drum", "MIDI note", "hits", "hits / min", "median strength"]
-    if reference:
-        head += ["reference hits", f"F-measure ({MATCH_WINDOW * 1000:g} ms)", "precision", "recall"]
-    rows = []
-    for drum, note in zip(transcription.drums, transcription.kit.midi_notes, strict=True):
-        n = int(transcription.onsets[drum].size)
-        strengths = np.asarray(transcription.strengths[drum])
-        cells = [
-            f'<span class="swatch" style="background:{colors[drum]}"></span> {html.escape(drum)}',
-            str(int(note)),
-            str(n),
-            f"{n / minutes:.1f}",
-            f"{float(np.median(strengths)):.3g}" if n else "–",
-        ]
-        if reference:
-            matched, n_ref, n_est = counts[drum]
-            absent = "" if drum in reference else " (not in the reference)"
-            cells += [f"{n_ref}{absent}", *_prf(matched, n_ref, n_est)]
-        rows.append(cells)
-    for drum in reference:
-        if drum not in transcription.drums:
-            matched, n_ref, n_est = counts[drum]
-            cells = [html.escape(drum) + " (not in the kit)", "–", "–", "–", "–"]
-            cells += [str(n_ref), *_prf(matched, n_ref, n_est)]
-            rows.append(cells)
-    total = sum(int(v.size) for v in transcription.onsets.values())
-    foot = ["all drums", "", str(total), f"{total / minutes:.1f}", ""]
-    if reference:
-        # Summed over drums (micro): hits of drums absent from the reference are false
-        # positives, reference hits of drums absent from the kit are misses.
-        sums = [sum(c[k] for c in counts.values()) for k in range(3)]
-        foot += [str(sums[1]), *_prf(*sums)]
-    lines = ["<table id='summary'><thead><tr>"]
-    lines += [f"<th>{h}</th>" for h in head]
-    lines.append("</tr></thead><tbody>")
-    for cells in rows:
-        lines.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    lines.append("</tbody><tfoot><tr>")
-    lines += [f"<th>{c}</th>" for c in foot]
-    lines.append("</tr></tfoot></table>")
-    return "".join(lines)
-
-
-def _settings_rows(transcription: Transcription) -> str:
-    """The transcription's settings (``Transcription.to_dict``) as table rows."""
-    doc = transcription.to_dict()
-    rows: list[tuple[str, str]] = [("source", str(doc.get("source", "")))]
-    for section in ("config", "settings", "factorization", "seconds", "versions"):
-        for key, value in (doc.get(section) or {}).items():
-            if isinstance(value, float):
-                text = f"{value:.6g}"
-            elif isinstance(value, dict):
-                text = (
-                    ", ".join(
-                        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
-                        for k, v in value.items()
-                    )
-                    or "–"
-                )
-            else:
-                text = str(value)
-            rows.append((f"{section}.{key}", text))
-    for i, src in enumerate(doc.get("kit", {}).get("sources", [])):
-        rows.append((f"kit.sources[{i}]", str(src)))
-    return "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
 
 
 def _templates_svg(transcription: Transcription, colors: Mapping[str, str]) -> str:
@@ -493,7 +196,7 @@ def _page_data(
             V, kit.settings.sample_rate, n_rows=N_ROWS, max_columns=max_columns
         )
         indices = np.rint(image[::-1] * 255).astype(np.uint8)  # PNG row 0 = top = high Hz
-        png = encode_png(indices, _palette())
+        png = encode_png(indices, palette())
         spectrogram = {
             "src": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
             "columns": int(image.shape[1]),
@@ -518,7 +221,7 @@ def _page_data(
                 # the reference lacks has no reference hits, so all of its hits are 0).
                 **(
                     {
-                        "m": _matches(
+                        "m": matches(
                             np.asarray(reference.get(d, np.zeros(0)), dtype=np.float64),
                             np.asarray(transcription.onsets[d], dtype=np.float64),
                         )
@@ -557,6 +260,8 @@ def render_report(
     score: Any = None,
 ) -> str:
     """The report page of a transcription as an HTML string; see :func:`write_report`."""
+    from drumnmf.display.editor import editor_section
+
     if not isinstance(max_columns, int) or max_columns < 1:
         raise DrumnmfError(f"max_columns must be a positive integer, got {max_columns!r}")
     ref = check_reference(getattr(reference, "onsets", reference))
@@ -579,7 +284,7 @@ def render_report(
     tempo_text = (
         f"≈ {tempo:g} BPM (estimate)" if tempo is not None else "tempo: too few hits to estimate"
     )
-    meta = f"{_fmt_time(transcription.duration)} · {total} hits · {tempo_text}"
+    meta = f"{fmt_time(transcription.duration)} · {total} hits · {tempo_text}"
     legend = "".join(
         f'<label title="include {html.escape(d)} in the click track">'
         f'<input type="checkbox" checked data-mute-drum="{html.escape(d)}">'
@@ -613,9 +318,7 @@ def render_report(
     )
     payload = json.dumps(data, separators=(",", ":"), allow_nan=False)
     payload = payload.replace("</", "<\\/").replace("<!--", "<\\!--")
-    # --- editor (display/editor.py, assets/editor.js) ---
-    editor_section, editor_payload = _editor_parts(transcription, note_map, tempo_map)
-    # --- end editor ---
+    editor_html, editor_payload = editor_section(transcription, note_map, tempo_map)
     body = f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -624,7 +327,7 @@ def render_report(
 <meta name="generator" content="drumnmf {html.escape(__version__)}">
 <title>{html.escape(name)} – drumnmf transcription</title>
 <style>
-{_asset("report.css")}
+{asset("report.css")}
 </style>
 </head>
 <body>
@@ -666,11 +369,11 @@ click: play from there · space: play/pause</span>
 <dl id="hit-panel" aria-live="polite"></dl>
 <div class="legend" aria-label="drums in the click track">{legend}</div>
 </div>
-{editor_section}
+{editor_html}
 </section>
 {_score_section(score)}
 <h2>Summary</h2>
-{_summary_table(transcription, colors, ref)}
+{summary_table(transcription, colors, ref)}
 <p class="hint">Tempo is an estimate from the autocorrelation of all hits; it may be off by
 a factor of two. Hits closer than {MATCH_WINDOW * 1000:g} ms to a reference hit of the same
 drum count as matches.</p>
@@ -683,17 +386,17 @@ drum count as matches.</p>
 <tbody id="hit-rows"></tbody></table></details>
 <h2>Settings</h2>
 <details id="settings"><summary>Options, kit and versions used</summary>
-<table class="settings">{_settings_rows(transcription)}</table></details>
+<table class="settings">{settings_rows(transcription)}</table></details>
 </main>
 <footer>Made by drumnmf {html.escape(__version__)}. The page works offline: the audio,
 spectrogram and script are inside this file.</footer>
 <script type="application/json" id="drumnmf-data">{payload}</script>
 <script>
-{_asset("report.js")}
+{asset("report.js")}
 </script>
 <script type="application/json" id="drumnmf-editor">{editor_payload}</script>
 <script>
-{_asset("editor.js")}
+{asset("editor.js")}
 </script>
 </body>
 </html>
@@ -783,67 +486,3 @@ def write_report(
     )
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
-
-
-# --------------------------------------------------------------------------- editor
-
-
-def _editor_parts(transcription: Transcription, note_map: Any, tempo_map: Any) -> tuple[str, str]:
-    """The editor's panel (HTML) and its data (JSON, safe inside a script tag)."""
-    from drumnmf.display.editor import editor_data
-    from drumnmf.io.notemaps import load_note_map
-
-    table = None if note_map is None else load_note_map(note_map)
-    data = editor_data(transcription, note_map=table, tempo_map=tempo_map)
-    payload = json.dumps(data, separators=(",", ":"), allow_nan=False)
-    payload = payload.replace("<", "\\u003c").replace(">", "\\u003e")  # inert in <script>
-    rows = "".join(
-        f'<div class="ed-row" data-drum="{html.escape(d)}"><label for="ed-offset-{i}">'
-        f"{html.escape(d)}</label>"
-        f'<input type="range" id="ed-offset-{i}" data-offset-drum="{i}" min="0" max="0.5" '
-        f'step="0.005" value="{data["offsets"][i]:g}" aria-label="threshold offset of '
-        f'{html.escape(d)}"><output id="ed-offset-{i}-value">{data["offsets"][i]:g}</output>'
-        "</div>"
-        for i, d in enumerate(transcription.drums)
-    )
-    options = "".join(
-        f'<option value="{html.escape(m["name"])}"'
-        f"{' selected' if m['name'] == data['note_map'] else ''}"
-        f"{' disabled' if m['missing'] else ''}>{html.escape(m['name'])}"
-        f"{' (no note for ' + ', '.join(m['missing']) + ')' if m['missing'] else ''}</option>"
-        for m in data["note_maps"]
-    )
-    reassign = "".join(
-        f'<option value="{i}">{html.escape(d)}</option>' for i, d in enumerate(transcription.drums)
-    )
-    disabled = "" if data["live"] else f'<p class="hint">{html.escape(data["reason"])}</p>'
-    section = f"""<style>
-{_asset("editor.css")}
-</style>
-<div id="editor" role="region" aria-label="correct the transcription">
-<h2>Correct and export</h2>
-<div class="ed-grid">
-<div class="ed-sliders"><h3>Sensitivity per drum</h3>
-<p class="hint">Threshold offset of each drum's picker, relative to its loudest activation:
-lower finds more hits. Moving a slider re-picks that drum with the pipeline's own rule.</p>
-{disabled}{rows}</div>
-<div class="ed-tools"><h3>Edit hits</h3>
-<label><input type="checkbox" id="ed-mode"> edit mode (E)</label>
-<p class="hint">In edit mode, click a drum's lane or grid row to add a hit there, click a hit
-to select it; Delete removes it; Ctrl+Z undoes.</p>
-<div class="controls"><button type="button" id="ed-delete" disabled>delete hit</button>
-<label>reassign to <select id="ed-reassign" disabled><option value="">–</option>
-{reassign}</select></label>
-<button type="button" id="ed-prelisten" disabled>pre-listen</button>
-<button type="button" id="ed-undo" disabled>undo</button></div>
-<p id="ed-status" role="status">No changes.</p>
-<h3>Export</h3>
-<div class="controls"><label>MIDI notes <select id="ed-note-map">{options}</select></label></div>
-<div class="controls"><button type="button" id="ed-csv">download CSV</button>
-<button type="button" id="ed-midi">download MIDI</button>
-<button type="button" id="ed-json">download JSON</button></div>
-<p class="hint">The same files from the command line (save the JSON download as the edits
-file):</p><pre id="ed-command"></pre></div>
-</div>
-</div>"""
-    return section, payload

@@ -218,7 +218,7 @@ def write_chart(
     with atomic_path(out / "song.ini") as tmp:
         tmp.write_text(_ini(name, artist, duration), encoding="utf-8")
     if samples is not None:
-        from drumnmf.display.report import encode_audio
+        from drumnmf.display.media import encode_audio
 
         assert sample_rate is not None
         _, data = encode_audio(np.asarray(samples), int(sample_rate))
