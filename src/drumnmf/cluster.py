@@ -153,14 +153,17 @@ def _digests(document: Any) -> dict[str, str]:
     }
 
 
-def connect(address: str) -> Any:
-    """A ``dask.distributed.Client`` of the scheduler at ``address`` (``tcp://HOST:8786``)."""
+def connect(address: str, *, timeout: float = 30.0) -> Any:
+    """A ``dask.distributed.Client`` of the scheduler at ``address`` (``tcp://HOST:8786``).
+
+    ``timeout`` is how long to try to reach it, seconds.
+    """
     try:
         from distributed import Client
     except ImportError:
         raise DrumnmfError(f"--scheduler needs Dask: {_EXTRA}") from None
     try:
-        return Client(address, timeout=30)
+        return Client(address, timeout=timeout)
     except (OSError, TimeoutError) as exc:
         raise DrumnmfError(
             f"cannot reach the Dask scheduler at '{address}' ({exc}); start one with "
