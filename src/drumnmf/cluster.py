@@ -164,7 +164,7 @@ def connect(address: str, *, timeout: float = 30.0) -> Any:
         raise DrumnmfError(f"--scheduler needs Dask: {_EXTRA}") from None
     try:
         return Client(address, timeout=timeout)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:
         raise DrumnmfError(
             f"cannot reach the Dask scheduler at '{address}' ({exc}); start one with "
             "'dask scheduler' and give its tcp://HOST:8786 address"

@@ -76,6 +76,10 @@ def run_batch(
         raise DrumnmfError("--beats FILE applies to one recording; use --beats auto in a batch")
     if args.edits:
         raise DrumnmfError("--edits applies to one recording; give one AUDIO file")
+    if args.scheduler and args.jobs is not None:
+        raise DrumnmfError(
+            "give --jobs (local worker processes) or --scheduler (a Dask cluster), not both"
+        )
     reference = None
     if args.reference:
         reference = Path(args.reference)
