@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -381,7 +382,10 @@ class _Progress:
                 hours += sf.info(str(item.source)).duration / 3600
             except Exception:  # unreadable: it will fail and be recorded
                 pass
-        self.bar = tqdm(
+        class Bar(tqdm):
+            monitor_interval = 0  # no monitor thread: worker processes can be forked
+
+        self.bar = Bar(
             total=round(hours, 4),
             unit="h",
             desc="drumnmf",
@@ -438,8 +442,7 @@ def _run_in_processes(
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    context = _process_context(multiprocessing)
 
     def start() -> ProcessPoolExecutor:
         # Worker processes start with one BLAS/OpenMP thread each.
@@ -496,6 +499,25 @@ def _run_in_processes(
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _process_context(multiprocessing: Any) -> Any:
+    """How to start workers: fork when it is safe, else a preloaded forkserver, else spawn.
+
+    Fork starts a worker in milliseconds with drumnmf already imported, but is safe only on
+    Linux and while this process runs no other thread (a Dask client, a GUI). A forkserver
+    imports drumnmf once and forks workers from it; spawn (macOS, Windows) imports it in
+    every worker. With the last two, a script calling :func:`transcribe_many` needs the
+    ``if __name__ == "__main__":`` guard.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform == "linux" and "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["drumnmf.batch"])
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
