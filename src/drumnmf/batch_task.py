@@ -145,6 +145,8 @@ class FileRecord:
         Why it failed.
     seconds : float
         Wall time spent on it, seconds (0 when skipped or pending).
+    cpu_seconds : float
+        CPU time of the thread that transcribed it, seconds (BLAS runs in that thread).
     audio_seconds : float or None
         Length of the recording, seconds (None when unknown).
     digest : str or None
@@ -160,6 +162,7 @@ class FileRecord:
     status: str
     error: str | None = None
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     audio_seconds: float | None = None
     digest: str | None = None
     counts: tuple[tuple[str, int], ...] = ()
@@ -173,6 +176,7 @@ class FileRecord:
             "status": self.status,
             "error": self.error,
             "seconds": round(self.seconds, 4),
+            "cpu_seconds": round(self.cpu_seconds, 4),
             "audio_seconds": self.audio_seconds,
             "digest": self.digest,
             "counts": dict(self.counts),
@@ -360,7 +364,7 @@ def run_file(item: BatchInput, task: FileTask) -> FileRecord:
 
     from drumnmf.cluster import output_store
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     digest = None
     try:
         fingerprint = file_fingerprint(item.source)
@@ -391,6 +395,7 @@ def run_file(item: BatchInput, task: FileTask) -> FileRecord:
         item.stem,
         "done",
         seconds=time.perf_counter() - started,
+        cpu_seconds=time.thread_time() - cpu,
         audio_seconds=round(result.duration, 3),
         digest=digest,
         counts=tuple(result.n_onsets.items()),
