@@ -43,6 +43,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from drumnmf.batch_task import (
@@ -382,6 +383,7 @@ class _Progress:
                 hours += sf.info(str(item.source)).duration / 3600
             except Exception:  # unreadable: it will fail and be recorded
                 pass
+
         class Bar(tqdm):
             monitor_interval = 0  # no monitor thread: worker processes can be forked
 
@@ -417,11 +419,16 @@ _WORKER_TASK: FileTask | None = None
 
 
 def _init_worker(task: FileTask) -> None:
-    """Worker set-up: the task, one BLAS thread, and Ctrl-C left to the parent."""
+    """Worker set-up: the task, one BLAS thread, and Ctrl-C and SIGTERM left to the parent.
+
+    A terminal's Ctrl-C, or SLURM's SIGTERM, reaches every process of the group; the
+    parent decides (finish the running files, or kill the workers).
+    """
     global _WORKER_TASK
     from threadpoolctl import threadpool_limits
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threadpool_limits(limits=1)
     _WORKER_TASK = task
 
@@ -496,6 +503,8 @@ def _run_in_processes(
                     running.pop(future)
     except KeyboardInterrupt:
         _terminate(pool)
+        for item in running.values():
+            _remove_temporaries(task.out_dir, item)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -531,6 +540,21 @@ def _worker_died(item: BatchInput) -> FileRecord:
 
 
 def _terminate(pool: Any) -> None:
-    """Stop a ProcessPoolExecutor's workers now (a second Ctrl-C)."""
+    """Kill a ProcessPoolExecutor's workers now (a second Ctrl-C)."""
     for process in list(getattr(pool, "_processes", {}).values()):
-        process.terminate()
+        process.kill()
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.join(timeout=5)
+
+
+def _remove_temporaries(out_dir: str, item: BatchInput) -> None:
+    """Delete the temporary files a killed worker left for ``item`` (local folders)."""
+    if "://" in out_dir:
+        return
+    stem = PurePosixPath(item.stem)
+    folder = Path(out_dir).joinpath(*stem.parent.parts)
+    for leftover in [
+        *folder.glob(f".{stem.name}.*.tmp"),
+        *folder.glob(f"{stem.name}_chart/.*.tmp"),
+    ]:
+        leftover.unlink(missing_ok=True)
