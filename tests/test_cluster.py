@@ -85,6 +85,19 @@ def test_memory_url_output_folder_through_dask(client, tmp_path):
     assert [r.status for r in again.files] == ["skipped"] * 4
 
 
+def test_memory_url_refused_with_worker_processes(tmp_path):
+    require(HAS_DASK, "fsspec is not installed (pip install -e '.[cluster]')")
+    src = library(tmp_path / "in", 1)
+    with pytest.raises(DrumnmfError, match="worker processes do not share"):
+        transcribe_many([src], out_dir="memory://drumnmf-tests/jobs", jobs=2, progress=False)
+
+
+def test_top_level_name():
+    import drumnmf
+
+    assert drumnmf.transcribe_many is transcribe_many
+
+
 def test_file_url_is_a_local_folder(tmp_path):
     require(HAS_DASK, "fsspec is not installed (pip install -e '.[cluster]')")
     src = library(tmp_path / "in", 1)

@@ -213,6 +213,11 @@ def transcribe_many(
 
         kit = load_kit(kit)
     store = output_store(out_dir)
+    if store.url.startswith("memory://") and jobs > 1:
+        raise DrumnmfError(
+            f"'{store.url}' lives in this process's memory, which worker processes do not "
+            "share; use jobs=1, a Dask client with processes=False, or a real folder"
+        )
     items = collect_inputs(paths, exclude=store.local)
     digest = settings_digest(kit, config, options)
     task = FileTask(kit, config, options, store.url, digest)
