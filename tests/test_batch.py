@@ -250,3 +250,32 @@ def test_interrupted_run_resumes_with_every_file_done_once(tmp_path, jobs):
     assert {r.stem for r in second.with_status("skipped")} == done_first
     assert done_first.isdisjoint(done_second) and len(done_first | done_second) == n
     assert run_file(out)["totals"] == {**run_file(out)["totals"], "pending": 0, "failed": 0}
+
+
+def test_score_report_chart_and_note_map_per_file(tmp_path):
+    from drumnmf.io.notemaps import load_note_map
+
+    from synth import groove
+
+    song = tmp_path / "in" / "a" / "song.wav"
+    song.parent.mkdir(parents=True)
+    write_wav(song, place(groove(6.0), 6.0))
+    options = OutputOptions(
+        score=True,
+        report=True,
+        chart=True,
+        tempo_map=True,
+        note_map=load_note_map("roland-td17"),
+    )
+    out = tmp_path / "out"
+    first = transcribe_many([tmp_path / "in"], out_dir=out, options=options, progress=False)
+    assert [r.status for r in first.files] == ["done"], first.failed
+    names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert set(options.outputs("a/song")) <= names
+    assert {"a/song.html", "a/song.musicxml", "a/song_chart/notes.mid"} <= names
+    again = transcribe_many([tmp_path / "in"], out_dir=out, options=options, progress=False)
+    assert [r.status for r in again.files] == ["skipped"]
+    # Another note map is another setting.
+    other = replace(options, note_map=load_note_map("gm"))
+    third = transcribe_many([tmp_path / "in"], out_dir=out, options=other, progress=False)
+    assert [r.status for r in third.files] == ["done"]
