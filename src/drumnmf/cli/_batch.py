@@ -20,9 +20,9 @@ def add_batch_arguments(parser: argparse.ArgumentParser) -> None:
     """The batch options of ``drumnmf transcribe``."""
     group = parser.add_argument_group(
         "batches",
-        "Several inputs, a folder (searched recursively), @LIST or --list make a batch: "
-        "outputs mirror the input folders under --out-dir, OUT/drumnmf-run.json records "
-        "every file, and a re-run skips files done with the same settings and kit.",
+        "Several inputs, a folder (searched recursively), @LIST or --list make a batch:\n"
+        "outputs mirror the input folders under --out-dir, OUT/drumnmf-run.json records\n"
+        "every file, and a re-run skips the files done with the same settings and kit.",
     )
     group.add_argument(
         "--list", type=Path, metavar="FILE", help="also transcribe the paths in FILE, one a line"
