@@ -279,3 +279,12 @@ def test_score_report_chart_and_note_map_per_file(tmp_path):
     other = replace(options, note_map=load_note_map("gm"))
     third = transcribe_many([tmp_path / "in"], out_dir=out, options=other, progress=False)
     assert [r.status for r in third.files] == ["done"]
+
+
+def test_progress_bar_shows_files_audio_hours_and_time_left(tmp_path, capsys):
+    src = library(tmp_path / "in", 3)
+    transcribe_many([src], out_dir=tmp_path / "out", config=FAST, progress=True)
+    err = capsys.readouterr().err
+    assert "3/3 files" in err and "audio h" in err and "<00:00" in err
+    transcribe_many([src], out_dir=tmp_path / "out", config=FAST, progress=True)
+    assert capsys.readouterr().err == ""  # nothing to do: no bar

@@ -199,8 +199,6 @@ def run_on_dask(
 
     if not todo:
         return
-    if task.out_dir and not _is_url(task.out_dir) and not os.path.isabs(task.out_dir):
-        raise DrumnmfError("the Dask workers need an absolute output folder")
     shared = client.scatter(task, broadcast=True)
     futures = {
         client.submit(run_file, item, shared, pure=False, key=f"drumnmf-{i}-{time.time_ns()}"): item
