@@ -288,3 +288,25 @@ def test_progress_bar_shows_files_audio_hours_and_time_left(tmp_path, capsys):
     assert "3/3 files" in err and "audio h" in err and "<00:00" in err
     transcribe_many([src], out_dir=tmp_path / "out", config=FAST, progress=True)
     assert capsys.readouterr().err == ""  # nothing to do: no bar
+
+
+def test_forkserver_workers_when_threads_run(tmp_path, monkeypatch):
+    """With another thread alive the workers come from a forkserver: same bytes."""
+    import pickle
+    import threading
+
+    import drumnmf.batch as batch
+
+    src = library(tmp_path / "in", 4)
+    options = OutputOptions(note_map=None, score=True)
+    task = batch.FileTask(default_kit(), FAST, options, str(tmp_path), "x")
+    assert pickle.loads(pickle.dumps(task)).options == options
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    import multiprocessing
+
+    assert batch._process_context(multiprocessing).get_start_method() == "forkserver"
+    kwargs = {"config": FAST, "options": options, "progress": False}
+    served = transcribe_many([src], out_dir=tmp_path / "fs", jobs=2, **kwargs)
+    transcribe_many([src], out_dir=tmp_path / "one", **kwargs)
+    assert [r.status for r in served.files] == ["done"] * 4
+    assert outputs(tmp_path / "fs") == outputs(tmp_path / "one")
