@@ -310,3 +310,28 @@ def test_forkserver_workers_when_threads_run(tmp_path, monkeypatch):
     transcribe_many([src], out_dir=tmp_path / "one", **kwargs)
     assert [r.status for r in served.files] == ["done"] * 4
     assert outputs(tmp_path / "fs") == outputs(tmp_path / "one")
+
+
+def test_a_file_that_kills_its_worker_fails_alone(tmp_path, monkeypatch):
+    """A worker dying (out of memory, a crash) breaks the pool: the files it held are
+    retried one at a time, and only the one that kills its worker again is failed."""
+    import threading
+
+    import drumnmf.batch_task as batch_task
+
+    src = library(tmp_path / "in", 8)
+    original = batch_task._transcribe_and_write
+
+    def crash_on_take0005(item, *args):
+        if item.stem.endswith("take0005"):
+            os._exit(1)
+        return original(item, *args)
+
+    # Forked workers inherit the patch (the forkserver would not).
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(batch_task, "_transcribe_and_write", crash_on_take0005)
+    summary = transcribe_many([src], out_dir=tmp_path / "out", config=FAST, jobs=2, progress=False)
+    status = {Path(r.source).stem: r.status for r in summary.files}
+    assert status.pop("take0005") == "failed"
+    assert set(status.values()) == {"done"}
+    assert "worker process died" in summary.failed[0].error

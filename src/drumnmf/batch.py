@@ -41,6 +41,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
@@ -482,40 +483,47 @@ def _run_in_processes(
                     os.environ[key] = value
 
     pool = start()
-    queue = iter(todo)
-    running: dict[Future, BatchInput] = {}
+    # (recording, pools it was in when they broke): a recording that was in a broken pool
+    # is retried alone, so that only the one that kills its worker is recorded as failed.
+    queue = deque((item, 0) for item in todo)
+    running: dict[Future, tuple[BatchInput, int]] = {}
     try:
         while True:
-            while not stop.requested and len(running) < 2 * jobs:
-                item = next(queue, None)
-                if item is None:
+            while not stop.requested and queue and len(running) < 2 * jobs:
+                item, deaths = queue[0]
+                if deaths and running:
                     break
-                running[pool.submit(_run_in_worker, item)] = item
+                queue.popleft()
+                running[pool.submit(_run_in_worker, item)] = (item, deaths)
+                if deaths:
+                    break
             if not running:
                 break
             finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
-            broken = False
+            lost: list[tuple[BatchInput, int]] = []
             for future in finished:
-                item = running.pop(future)
+                entry = running.pop(future)
                 if future.cancelled():
                     continue
                 try:
                     finish(future.result())
                 except BrokenProcessPool:  # a worker was killed (out of memory?)
-                    finish(_worker_died(item))
-                    broken = True
-            if broken:  # every running recording of a broken pool is lost: start anew
-                for item in running.values():
-                    finish(_worker_died(item))
+                    lost.append(entry)
+            if lost:  # every recording still running in a broken pool is lost
+                lost += running.values()
                 running.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
+                if len(lost) == 1 and lost[0][1]:
+                    finish(_worker_died(lost[0][0]))
+                else:
+                    queue.extendleft((item, deaths + 1) for item, deaths in reversed(lost))
                 pool = start()
             if stop.requested:
                 for future in [f for f in running if f.cancel()]:
                     running.pop(future)
     except KeyboardInterrupt:
         _terminate(pool)
-        for item in running.values():
+        for item, _ in running.values():
             _remove_temporaries(task.out_dir, item)
         raise
     finally:
@@ -547,7 +555,8 @@ _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS
 def _worker_died(item: BatchInput) -> FileRecord:
     return replace(
         FileRecord(str(item.source), item.stem, "failed"),
-        error=f"{item.source}: its worker process died (out of memory?); retry with fewer --jobs",
+        error=f"{item.source}: its worker process died, also when run alone (out of "
+        "memory?); check the file, or give the workers more memory",
     )
 
 
