@@ -20,7 +20,8 @@ Conventions
   with its status (:data:`STATUSES`), error message, time and digest, and the totals. It
   is rewritten atomically as recordings finish (at most once a second) and at the end.
 - **Failures** of one recording (unreadable, silent, NaN samples...) are recorded and the
-  others go on.
+  others go on. When a worker process dies, the recordings it and its pool held are
+  retried one at a time; only one that kills its worker alone is recorded as failed.
 - **Stopping.** A first SIGINT (Ctrl-C) or SIGTERM stops starting recordings; those
   running finish and are kept, the summary is written, and the result says
   ``interrupted``. A second one abandons the running recordings (their outputs are not

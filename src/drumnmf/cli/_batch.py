@@ -122,7 +122,7 @@ def run_batch(
             force=args.force,
             client=client,
             progress=progress,
-            callback=None if (progress or args.quiet) else _print_record,
+            callback=None if (progress or args.quiet) else _Printer(out_dir),
         )
     finally:
         if client is not None:
@@ -152,12 +152,18 @@ def run_batch(
     return 0
 
 
-def _print_record(record: Any) -> None:
-    if record.status != "done":
-        return
-    counts = ", ".join(f"{d} {n}" for d, n in record.counts)
-    print(
-        f"{record.source}: {record.audio_seconds:.1f} s | {counts} | {record.seconds:.2f} s "
-        f"-> {record.stem}.*",
-        flush=True,
-    )
+class _Printer:
+    """One line per finished file, as a one-file run prints it."""
+
+    def __init__(self, out_dir: str) -> None:
+        self.out_dir = out_dir.rstrip("/")
+
+    def __call__(self, record: Any) -> None:
+        if record.status != "done":
+            return
+        counts = ", ".join(f"{d} {n}" for d, n in record.counts)
+        print(
+            f"{record.source}: {record.audio_seconds:.1f} s | {counts} | "
+            f"{record.seconds:.2f} s -> {self.out_dir}/{record.stem}.*",
+            flush=True,
+        )
