@@ -61,6 +61,26 @@ def test_dask_run_matches_a_local_run_byte_for_byte(client, tmp_path):
     assert [r.status for r in again.files] == ["skipped"] * 6
 
 
+def test_dask_worker_processes_give_the_same_bytes(tmp_path):
+    """Workers in their own processes: the kit and settings travel pickled."""
+    require(HAS_DASK, "dask.distributed is not installed (pip install -e '.[cluster]')")
+    from distributed import Client, LocalCluster
+
+    src = library(tmp_path / "in", 4)
+    transcribe_many([src], out_dir=tmp_path / "local", config=FAST, progress=False)
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as dask_client,
+    ):
+        summary = transcribe_many(
+            [src], out_dir=tmp_path / "dask", config=FAST, client=dask_client, progress=False
+        )
+    assert [r.status for r in summary.files] == ["done"] * 4
+    assert outputs(tmp_path / "dask") == outputs(tmp_path / "local")
+
+
 def test_dask_records_a_bad_file_and_goes_on(client, tmp_path):
     src = library(tmp_path / "in", 2)
     (src / "bad.wav").write_bytes(b"RIFF" + b"\0" * 50)
