@@ -20,33 +20,9 @@ from drumnmf.batch import (
 )
 from drumnmf.errors import DrumnmfError
 from drumnmf.kit import default_kit
-from drumnmf.pipeline import TranscribeConfig
 
+from batch_fixtures import FAST, library, outputs, tiny
 from synth import place, write_wav
-
-# Small and fast: 0.3 s files, few iterations.
-FAST = TranscribeConfig(max_iter=3, inner_iter=3, harmonic_rank=2)
-
-
-def tiny(path: Path, i: int = 0) -> Path:
-    """A 0.3 s recording of a kick and a snare, slightly different for each ``i``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    shift = 0.004 * (i % 17)
-    return write_wav(path, place({"kick": [0.02 + shift], "snare": [0.16 + shift]}, 0.3))
-
-
-def library(root: Path, n: int) -> Path:
-    for i in range(n):
-        tiny(root / f"set{i % 3}" / f"take{i:04d}.wav", i)
-    return root
-
-
-def outputs(out: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(out).as_posix(): p.read_bytes()
-        for p in sorted(out.rglob("*"))
-        if p.suffix in (".csv", ".mid")
-    }
 
 
 def run_file(out: Path) -> dict:

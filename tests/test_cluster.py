@@ -11,8 +11,8 @@ import pytest
 from drumnmf.batch import RUN_FILE, transcribe_many
 from drumnmf.cluster import connect, output_store
 from drumnmf.errors import DrumnmfError
-from test_batch import FAST, library, outputs
 
+from batch_fixtures import FAST, library, outputs
 from dependencies import require
 
 HAS_DASK = importlib.util.find_spec("distributed") is not None

@@ -11,8 +11,7 @@ import time
 
 import pytest
 
-from test_batch import library, outputs, tiny
-
+from batch_fixtures import library, outputs, tiny
 from dependencies import require
 
 FAST = ("--iterations", "3", "--inner-iterations", "3", "--harmonic-rank", "2")
