@@ -4,7 +4,8 @@ The pipeline, one module per stage: :mod:`~drumnmf.io.audio` (load and resample)
 :mod:`~drumnmf.spectrogram` (magnitude STFT), :mod:`~drumnmf.kit` (calibrated drum
 templates), :mod:`~drumnmf.factorization` (MUR and NeNMF solvers), :mod:`~drumnmf.onsets`
 (peak picking), :mod:`~drumnmf.evaluation.metrics` (scoring), :mod:`~drumnmf.io.export` (CSV, JSON,
-MIDI), :mod:`~drumnmf.pipeline` (``transcribe``) and :mod:`~drumnmf.cli`.
+MIDI), :mod:`~drumnmf.pipeline` (``transcribe``), :mod:`~drumnmf.batch` (``transcribe_many``: many
+files, worker processes or a Dask cluster) and :mod:`~drumnmf.cli`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ __all__ = [
     "load_note_map",
     "make_score",
     "transcribe",
+    "transcribe_many",
 ]
 
 from drumnmf.errors import ConvergenceWarning, DrumnmfError
@@ -42,6 +44,7 @@ _LAZY = {
     "load_kit": "drumnmf.kit",
     "Transcription": "drumnmf.pipeline",
     "transcribe": "drumnmf.pipeline",
+    "transcribe_many": "drumnmf.batch",
     "evaluate_paths": "drumnmf.evaluation.pairing",
     "load_annotations": "drumnmf.io.annotations",
     "make_score": "drumnmf.notation",
@@ -50,6 +53,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from drumnmf.batch import transcribe_many
     from drumnmf.editing import apply_edits
     from drumnmf.evaluation.pairing import evaluate_paths
     from drumnmf.factorization import Factorization, factorize

@@ -599,8 +599,9 @@ def save_transcription(
     tempo_map: Any = None,
     formats: tuple[str, ...] = FORMATS,
     score: Any = None,
+    metadata: Mapping[str, Any] | None = None,
 ) -> dict[str, Path]:
-    """Write a transcription's CSV, JSON and MIDI files (each atomically).
+    """Write a transcription's CSV, JSON and MIDI files (each atomically, the JSON last).
 
     Parameters
     ----------
@@ -618,6 +619,8 @@ def save_transcription(
     score : drumnmf.notation.Score, optional
         Also write ``<stem>.musicxml``, ``<stem>.tab.txt`` and ``<stem>.score.mid``, and
         add its tempo, beats, downbeats, time signature, bars and positions to the JSON.
+    metadata : mapping, optional
+        Stored under ``"batch"`` in the JSON (:mod:`drumnmf.batch`: the settings digest).
 
     Returns
     -------
@@ -647,17 +650,21 @@ def save_transcription(
             note_map=note_map,
             tempo_map=tempo_map,
         )
-    if "json" in formats:
+    if score is not None:
+        from drumnmf.notation.outputs import write_score_files
+
+        notes = dict(zip(transcription.kit.names, transcription.kit.midi_notes, strict=True))
+        written.update(write_score_files(score, folder, stem, notes=notes))
+    if "json" in formats:  # last: a batch takes a JSON with its digest as "all written"
         written["json"] = folder / f"{stem}.json"
         document = transcription.to_dict()
         if score is not None:
             from drumnmf.notation.outputs import score_fields
 
             document = score_fields(document, score)
+        if metadata:
+            document = {**document, "batch": dict(metadata)}
         write_json(written["json"], document)
-    if score is not None:
-        from drumnmf.notation.outputs import write_score_files
-
-        notes = dict(zip(transcription.kit.names, transcription.kit.midi_notes, strict=True))
-        written.update(write_score_files(score, folder, stem, notes=notes))
-    return written
+    # Listed as before: csv, mid, json, then the score's files.
+    ordered: dict[str, Path] = {k: written[k] for k in ("csv", "mid", "json") if k in written}
+    return {**ordered, **written}

@@ -154,7 +154,11 @@ def test_one_bad_file_does_not_stop_the_others(workdir):
     assert result.returncode == 1
     assert "corrupt.wav" in result.stderr and "cannot decode" in result.stderr
     assert "1 of 2 file(s) failed" in result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["song.csv", "song.json", "song.mid"]
+    names = ["drumnmf-run.json", "song.csv", "song.json", "song.mid"]
+    assert sorted(p.name for p in out.iterdir()) == names
+    run = json.loads((out / "drumnmf-run.json").read_text())
+    assert [f["status"] for f in run["files"]] == ["failed", "done"]
+    assert "cannot decode" in run["files"][0]["error"]
 
 
 @pytest.mark.parametrize(
@@ -278,7 +282,7 @@ def test_unknown_option_gets_subcommand_usage_and_suggestion(workdir):
     assert "usage: drumnmf transcribe" in result.stderr and "did you mean --kit?" in result.stderr
 
 
-def test_duplicate_stems_refused(workdir, tmp_path):
+def test_duplicate_stems_are_mirrored(workdir, tmp_path):
     root, _ = workdir
     (tmp_path / "a").mkdir()
     other = write_wav(tmp_path / "a" / "song.wav", place(groove(3.0), 3.0))
@@ -291,7 +295,13 @@ def test_duplicate_stems_refused(workdir, tmp_path):
         "--out-dir",
         tmp_path / "out",
     )
-    assert result.returncode == 2 and "would both write song.*" in result.stderr
+    assert result.returncode == 0, result.stderr
+    # The two song.wav keep their folders below the inputs' common folder.
+    written = sorted(
+        p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("song.csv")
+    )
+    assert len(written) == 2 and written[0] != written[1]
+    assert all(w.endswith("/song.csv") for w in written)
 
 
 def test_k_without_topk_and_negative_seed(workdir, tmp_path):

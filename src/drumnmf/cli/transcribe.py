@@ -192,13 +192,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "  drumnmf transcribe *.flac --kit my.kit.json --out-dir out/ --report\n"
             "  drumnmf transcribe song.wav --preset paper --solver mur --formats csv\n"
             "  drumnmf transcribe song.wav --note-map roland-td17\n"
-            "  drumnmf transcribe song.wav --threshold-offset snare=0.2 --edits song.json"
+            "  drumnmf transcribe song.wav --threshold-offset snare=0.2 --edits song.json\n"
+            "  drumnmf transcribe library/ @more.txt --out-dir out/ --jobs 2\n"
+            "  drumnmf transcribe library/ --out-dir /shared/out --scheduler tcp://head:8786"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("audio", nargs="+", metavar="AUDIO", help="audio files to transcribe")
     parser.add_argument(
-        "--out-dir", "-o", type=Path, default=Path("."), help="output folder (default: .)"
+        "audio",
+        nargs="*",
+        metavar="AUDIO",
+        help="audio files, folders (searched recursively) or @LIST files to transcribe",
+    )
+    parser.add_argument(
+        "--out-dir",
+        "-o",
+        default=".",
+        help="output folder (default: .); in a batch also an fsspec URL (s3://bucket/run)",
     )
     parser.add_argument(
         "--formats",
@@ -257,8 +267,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     add_pipeline_arguments(parser)
+    from drumnmf.cli._batch import add_batch_arguments
     from drumnmf.cli.score import add_score_arguments
 
+    add_batch_arguments(parser)
     add_score_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -314,7 +326,6 @@ def run(args: argparse.Namespace) -> int:
                 },
             )
         )
-    out_dir = check_writable_dir(args.out_dir)
     top_k = parse_pairs(args.k, what="--k") or None
     if top_k and config.picker != "topk":
         raise DrumnmfError("--k only applies to the top-k picker; add --picker topk")
@@ -324,15 +335,6 @@ def run(args: argparse.Namespace) -> int:
             raise DrumnmfError(
                 f"--k names drum(s) {unknown} not in the kit ({', '.join(kit.names)})"
             )
-    stems: dict[str, str] = {}
-    for name in args.audio:
-        stem = Path(name).stem
-        if stem in stems and stems[stem] != name:
-            raise DrumnmfError(
-                f"'{stems[stem]}' and '{name}' would both write {stem}.* in '{out_dir}'; "
-                "transcribe them into separate --out-dir folders"
-            )
-        stems[stem] = name
     note_map = None
     if args.note_map:
         from drumnmf.io.notemaps import load_note_map
@@ -365,6 +367,13 @@ def run(args: argparse.Namespace) -> int:
         raise DrumnmfError("--picker topk needs --k DRUM=N for each drum, or --reference")
     if args.report:
         import drumnmf.display.report  # noqa: F401  (fail now if the report module is unavailable)
+    from drumnmf.cli._batch import is_batch, run_batch
+
+    if is_batch(args):
+        return run_batch(
+            args, kit=kit, config=config, formats=formats, top_k=top_k, note_map=note_map
+        )
+    out_dir = check_writable_dir(args.out_dir)
 
     failures = 0
     for name in args.audio:
