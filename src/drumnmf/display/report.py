@@ -17,8 +17,9 @@ The page is assembled here from :mod:`drumnmf.display.media` (PNG and Ogg encodi
 page's assets), :mod:`drumnmf.display.summary` (tempo estimate, summary and settings
 tables) and :mod:`drumnmf.display.editor` (the editor's panel and data).
 
-Sizes: the audio is Ogg/Vorbis, mono at ``drumnmf.display.media.AUDIO_RATE`` Hz (35-100 kbit/s depending on
-the music: 2.6-7 MB for ten minutes, a third more once base64-encoded); the spectrogram is
+Sizes: the audio is Ogg/Vorbis, mono at ``drumnmf.display.media.AUDIO_RATE`` Hz
+(35-100 kbit/s depending on the music: 2.6-7 MB for ten minutes, a third more once
+base64-encoded); the spectrogram is
 a palette PNG of ``N_ROWS`` log-frequency rows and at most ``max_columns`` columns (frames
 are max-pooled); activations and thresholds are quantized to 8 bits per frame. The page
 draws only the visible time range, so a ten-minute song with thousands of hits stays
