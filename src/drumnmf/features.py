@@ -28,9 +28,9 @@ grid, so onset times keep the STFT's frame times.
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import median_filter
 
 from drumnmf.errors import DrumnmfError
+from drumnmf.filters import moving_median
 from drumnmf.spectrogram import SpectrogramSettings
 
 __all__ = ["log_filterbank", "percussive_mask", "percussive_spectrogram"]
@@ -141,16 +141,29 @@ def percussive_mask(
     if not (np.isfinite(power) and power > 0):
         raise DrumnmfError(f"power must be a positive number (e.g. 2), got {power!r}")
     work = V.astype(np.float32 if V.dtype == np.float32 else np.float64, copy=False)
-    harmonic = median_filter(work, size=(1, int(time_frames)), mode="nearest")
-    percussive = median_filter(work, size=(int(freq_bands), 1), mode="nearest")
     scale = float(np.max(work)) if work.size else 0.0
     if scale <= 0:
         return np.full(V.shape, 0.5, dtype=work.dtype)
-    # Medians divided by the peak so that power > 1 neither overflows nor underflows.
-    harmonic = (harmonic / scale) ** power
-    percussive = (percussive / scale) ** power
+    time_frames, freq_bands = int(time_frames), int(freq_bands)
+    n_frames = work.shape[1]
+    before, after = time_frames // 2, time_frames - 1 - time_frames // 2
+    out = np.empty(work.shape, dtype=work.dtype)
     tiny = np.asarray(_TINY, dtype=work.dtype)
-    return (percussive + tiny / 2) / (percussive + harmonic + tiny)
+    # Blocks of frames keep the temporaries small; each block reads the frames its time
+    # median reaches beyond it, so the result equals the whole-matrix filter exactly.
+    for start in range(0, n_frames, _MASK_BLOCK_FRAMES):
+        stop = min(n_frames, start + _MASK_BLOCK_FRAMES)
+        lo, hi = max(0, start - before), min(n_frames, stop + after)
+        harmonic = moving_median(work[:, lo:hi], time_frames, axis=1)[:, start - lo : stop - lo]
+        percussive = moving_median(work[:, start:stop], freq_bands, axis=0)
+        # Medians divided by the peak so that power > 1 neither overflows nor underflows.
+        harmonic = (harmonic / scale) ** power
+        percussive = (percussive / scale) ** power
+        out[:, start:stop] = (percussive + tiny / 2) / (percussive + harmonic + tiny)
+    return out
+
+
+_MASK_BLOCK_FRAMES = 2048
 
 
 def percussive_spectrogram(

@@ -345,7 +345,7 @@ def detect_hits(spectrogram: np.ndarray, settings: SpectrogramSettings) -> list[
     list of (start, stop)
         Frame ranges, one per hit (``stop`` exclusive), in time order.
     """
-    from scipy.signal import find_peaks
+    from drumnmf.filters import find_peaks
 
     V = np.asarray(spectrogram, dtype=np.float64)
     energy = np.sum(V**2, axis=0)
@@ -356,7 +356,7 @@ def detect_hits(spectrogram: np.ndarray, settings: SpectrogramSettings) -> list[
     gap = max(1, int(seconds_to_frames(MIN_HIT_GAP, settings)))
     # The first frame may be a peak too: a recording that starts with its hit (a trimmed
     # one-shot sample) has its steepest rise there.
-    peaks, _ = find_peaks(np.concatenate(([-np.inf], flux)), distance=gap)
+    peaks = find_peaks(np.concatenate(([-np.inf], flux)), distance=gap)
     peaks -= 1
     if peaks.size == 0:
         peaks = np.array([int(np.argmax(energy))])
