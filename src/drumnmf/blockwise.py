@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from drumnmf.errors import DrumnmfError
-from drumnmf.features import log_filterbank, percussive_spectrogram
+from drumnmf.features import apply_filterbank, log_filterbank, percussive_spectrogram
 from drumnmf.io.audio import stream_audio, stream_samples
 from drumnmf.spectrogram import SpectrogramSettings, _window, fft_for
 
@@ -172,7 +172,7 @@ def blockwise_features(
             banded.append(V)
             continue
         start = time.perf_counter()
-        banded.append((filters @ V).astype(np.float32, copy=False))
+        banded.append(apply_filterbank(filters, V))
         if step > 1:
             V = np.maximum.reduceat(V, np.arange(0, V.shape[1], step), axis=1)
         display.append(V)

@@ -33,7 +33,7 @@ from drumnmf.errors import DrumnmfError
 from drumnmf.filters import moving_median
 from drumnmf.spectrogram import SpectrogramSettings
 
-__all__ = ["log_filterbank", "percussive_mask", "percussive_spectrogram"]
+__all__ = ["apply_filterbank", "log_filterbank", "percussive_mask", "percussive_spectrogram"]
 
 _TINY = 1e-12  # keeps the mask defined where both medians are zero (silence)
 
@@ -102,6 +102,41 @@ def log_filterbank(
         filters[row, low : centre + 1] = np.linspace(0.0, 1.0, centre - low + 1)
         filters[row, centre : high + 1] = np.linspace(1.0, 0.0, high - centre + 1)
     return filters
+
+
+def apply_filterbank(filters: np.ndarray, spectrogram: np.ndarray) -> np.ndarray:
+    """``filters @ spectrogram`` computed band by band over each band's nonzero bins.
+
+    A triangular band spans a few bins, so this is about 50 times less arithmetic than the
+    dense product (with the same float64 accumulation) on a 1025-bin STFT.
+
+    Parameters
+    ----------
+    filters : np.ndarray [shape=(n_bands, n_bins)], >= 0
+        From :func:`log_filterbank`.
+    spectrogram : np.ndarray [shape=(n_bins, n_frames)]
+        Magnitudes (not modified).
+
+    Returns
+    -------
+    np.ndarray [shape=(n_bands, n_frames)], the dtype of ``spectrogram``
+    """
+    F = np.asarray(filters)
+    V = np.asarray(spectrogram)
+    if F.ndim != 2 or V.ndim != 2 or F.shape[1] != V.shape[0]:
+        raise DrumnmfError(
+            f"filters {F.shape} and spectrogram {V.shape} do not match: need "
+            "(n_bands, n_bins) and (n_bins, n_frames)"
+        )
+    out = np.empty((F.shape[0], V.shape[1]), dtype=V.dtype)
+    for row, weights in enumerate(F):
+        inside = np.flatnonzero(weights)
+        if inside.size == 0:
+            out[row] = 0
+            continue
+        lo, hi = int(inside[0]), int(inside[-1]) + 1
+        out[row] = weights[lo:hi] @ V[lo:hi]
+    return out
 
 
 def _check_spectrogram(spectrogram: np.ndarray) -> np.ndarray:

@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 from drumnmf.blockwise import DISPLAY_COLUMNS, blockwise_features
 from drumnmf.errors import DrumnmfError
 from drumnmf.factorization import Factorization, factorize
-from drumnmf.features import log_filterbank, percussive_spectrogram
+from drumnmf.features import apply_filterbank, log_filterbank, percussive_spectrogram
 from drumnmf.kit import Kit, canonical_drum_name, default_kit
 from drumnmf.onsets import (
     TIMINGS,
@@ -586,7 +586,7 @@ def spectrogram_features(
         filters = log_filterbank(
             settings, bands_per_octave=config.bands_per_octave, fmin=config.fmin, fmax=config.fmax
         )
-        features = (filters @ spectrogram).astype(spectrogram.dtype, copy=False)
+        features = apply_filterbank(filters, spectrogram)
         templates = filters @ templates
     if config.percussive_frames:
         features = percussive_spectrogram(
