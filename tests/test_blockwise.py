@@ -162,3 +162,16 @@ def test_percussive_mask_in_blocks_equals_the_scipy_median_mask(
     monkeypatch.setattr(features, "_MASK_BLOCK_FRAMES", 13)  # 24 blocks, each with overlap
     got = features.percussive_mask(V, time_frames=time_frames, freq_bands=freq_bands)
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("bands", [1, 6, 12, 24])
+def test_apply_filterbank_equals_the_dense_product(bands):
+    from drumnmf.features import apply_filterbank, log_filterbank
+
+    filters = log_filterbank(SpectrogramSettings(), bands_per_octave=bands)
+    V = np.random.default_rng(bands).random((1025, 40)).astype(np.float32)
+    got = apply_filterbank(filters, V)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, filters @ V, rtol=1e-6)
+    with pytest.raises(DrumnmfError, match="do not match"):
+        apply_filterbank(filters, V[:100])
