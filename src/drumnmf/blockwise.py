@@ -33,6 +33,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from drumnmf.errors import DrumnmfError
 from drumnmf.features import apply_filterbank, log_filterbank, percussive_spectrogram
@@ -159,6 +160,46 @@ def blockwise_features(
     rows = settings.n_bins if filters is None else filters.shape[0]
     banded = _Columns(rows, expected_frames + 2)
     display = banded if filters is None else _Columns(settings.n_bins, expected_frames // step + 2)
+    # One BLAS thread: the band products are small, and on a busy machine a second
+    # thread's synchronisation costs more than it saves (as in the factorization).
+    with threadpool_limits(limits=1, user_api="blas"):
+        staged = _stream(
+            blocks, settings, filters, step, block_frames, expected_frames, banded, display
+        )
+    counter, filtering, seconds = staged
+    clock = time.perf_counter()
+    n_frames = 1 + counter.total // settings.hop_length
+    matrix = banded.array()
+    spectrogram = matrix if filters is None else display.array()
+    features: np.ndarray | None = None if filters is None else matrix
+    rows_templates = templates if filters is None else filters @ templates
+    if percussive_frames:
+        features = percussive_spectrogram(
+            matrix, time_frames=percussive_frames, freq_bands=percussive_bands
+        )
+    seconds["features"] = filtering + time.perf_counter() - clock
+    return BlockwiseFeatures(
+        features=features,
+        templates=rows_templates,
+        spectrogram=spectrogram,
+        step=step,
+        n_frames=n_frames,
+        n_samples=counter.total,
+        seconds=seconds,
+    )
+
+
+def _stream(
+    blocks: Iterator[np.ndarray],
+    settings: SpectrogramSettings,
+    filters: np.ndarray | None,
+    step: int,
+    block_frames: int,
+    expected_frames: int,
+    banded: _Columns,
+    display: _Columns,
+) -> tuple[_Count, float, dict[str, float]]:
+    """Run the blocks through the STFT, the filterbank and the display pooling."""
     counter = _Count()
     filtering = 0.0
     clock = time.perf_counter()
@@ -181,26 +222,7 @@ def blockwise_features(
         "load": counter.seconds,
         "spectrogram": time.perf_counter() - clock - counter.seconds - filtering,
     }
-    clock = time.perf_counter()
-    n_frames = 1 + counter.total // settings.hop_length
-    matrix = banded.array()
-    spectrogram = matrix if filters is None else display.array()
-    features: np.ndarray | None = None if filters is None else matrix
-    rows_templates = templates if filters is None else filters @ templates
-    if percussive_frames:
-        features = percussive_spectrogram(
-            matrix, time_frames=percussive_frames, freq_bands=percussive_bands
-        )
-    seconds["features"] = filtering + time.perf_counter() - clock
-    return BlockwiseFeatures(
-        features=features,
-        templates=rows_templates,
-        spectrogram=spectrogram,
-        step=step,
-        n_frames=n_frames,
-        n_samples=counter.total,
-        seconds=seconds,
-    )
+    return counter, filtering, seconds
 
 
 def stft_blocks(
