@@ -129,7 +129,9 @@ def test_stft_blocks_equal_magnitude_spectrogram(n, block):
 
 def test_bad_options_and_audio_are_refused(tmp_path):
     kit = default_kit()
-    x = np.ones(1000, dtype=np.float32)
+    x = np.ones(3000, dtype=np.float32)
+    with pytest.raises(DrumnmfError, match="shorter than one analysis window"):
+        blockwise_features(x[:2047], kit.templates, kit.settings, sample_rate=SR)
     with pytest.raises(DrumnmfError, match="spectrogram_columns"):
         blockwise_features(x, kit.templates, kit.settings, sample_rate=SR, spectrogram_columns=0)
     with pytest.raises(DrumnmfError, match="block_seconds"):

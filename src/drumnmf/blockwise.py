@@ -151,6 +151,8 @@ def blockwise_features(
     filters = None
     if bands_per_octave:
         filters = log_filterbank(settings, bands_per_octave=bands_per_octave, fmin=fmin, fmax=fmax)
+    # The header's length only sizes the buffers (which grow if it was short); a corrupt
+    # header may declare anything, so no buffer is sized beyond _MAX_BUFFER_BYTES.
     expected_frames = 1 + expected // settings.hop_length
     step = 1
     if filters is not None and spectrogram_columns is not None:
@@ -159,7 +161,9 @@ def blockwise_features(
     block_frames = step * math.ceil(block_frames / step)  # display columns never straddle
     rows = settings.n_bins if filters is None else filters.shape[0]
     banded = _Columns(rows, expected_frames + 2)
-    display = banded if filters is None else _Columns(settings.n_bins, expected_frames // step + 2)
+    display = banded
+    if filters is not None:
+        display = _Columns(settings.n_bins, expected_frames // step + 2)
     # One BLAS thread: the band products are small, and on a busy machine a second
     # thread's synchronisation costs more than it saves (as in the factorization).
     with threadpool_limits(limits=1, user_api="blas"):
@@ -167,6 +171,13 @@ def blockwise_features(
             blocks, settings, filters, step, block_frames, expected_frames, banded, display
         )
     counter, filtering, seconds = staged
+    if counter.total < settings.n_fft:
+        name = "the audio" if isinstance(audio, np.ndarray) else f"'{os.fspath(audio)}'"
+        raise DrumnmfError(
+            f"{name} is {1000 * counter.total / settings.sample_rate:.1f} ms long, shorter "
+            f"than one analysis window ({settings.n_fft} samples, "
+            f"{1000 * settings.n_fft / settings.sample_rate:.0f} ms); give a longer recording"
+        )
     clock = time.perf_counter()
     n_frames = 1 + counter.total // settings.hop_length
     matrix = banded.array()
@@ -313,10 +324,14 @@ class _Count:
             yield block
 
 
+_MAX_BUFFER_BYTES = 1 << 31  # reserved, not touched: pages are used only as frames arrive
+
+
 class _Columns:
     """A (rows, columns) float32 matrix filled column block by column block."""
 
     def __init__(self, rows: int, capacity: int) -> None:
+        capacity = min(capacity, _MAX_BUFFER_BYTES // (4 * rows))
         self.data = np.empty((rows, max(1, capacity)), dtype=np.float32)
         self.size = 0
 
