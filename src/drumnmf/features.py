@@ -27,6 +27,8 @@ grid, so onset times keep the STFT's frame times.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from drumnmf.errors import DrumnmfError
@@ -170,32 +172,44 @@ def percussive_mask(
         ``P^p / (P^p + H^p)``; 0.5 where both medians vanish.
     """
     V = _check_spectrogram(spectrogram)
+    _check_mask_options(time_frames, freq_bands, power)
+    work = V.astype(np.float32 if V.dtype == np.float32 else np.float64, copy=False)
+    out = np.empty(work.shape, dtype=work.dtype)
+    for start, stop, mask in _mask_blocks(work, int(time_frames), int(freq_bands), power):
+        out[:, start:stop] = mask
+    return out
+
+
+def _check_mask_options(time_frames: int, freq_bands: int, power: float) -> None:
     for name, value in (("time_frames", time_frames), ("freq_bands", freq_bands)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise DrumnmfError(f"{name} must be a positive integer (e.g. 17 and 7), got {value!r}")
     if not (np.isfinite(power) and power > 0):
         raise DrumnmfError(f"power must be a positive number (e.g. 2), got {power!r}")
-    work = V.astype(np.float32 if V.dtype == np.float32 else np.float64, copy=False)
-    scale = float(np.max(work)) if work.size else 0.0
-    if scale <= 0:
-        return np.full(V.shape, 0.5, dtype=work.dtype)
-    time_frames, freq_bands = int(time_frames), int(freq_bands)
+
+
+def _mask_blocks(
+    work: np.ndarray, time_frames: int, freq_bands: int, power: float
+) -> Iterator[tuple[int, int, np.ndarray]]:
+    """The percussive mask of ``work`` block of frames by block: (start, stop, mask)."""
     n_frames = work.shape[1]
+    scale = float(np.max(work)) if work.size else 0.0
     before, after = time_frames // 2, time_frames - 1 - time_frames // 2
-    out = np.empty(work.shape, dtype=work.dtype)
     tiny = np.asarray(_TINY, dtype=work.dtype)
     # Blocks of frames keep the temporaries small; each block reads the frames its time
     # median reaches beyond it, so the result equals the whole-matrix filter exactly.
     for start in range(0, n_frames, _MASK_BLOCK_FRAMES):
         stop = min(n_frames, start + _MASK_BLOCK_FRAMES)
+        if scale <= 0:
+            yield start, stop, np.full((work.shape[0], stop - start), 0.5, dtype=work.dtype)
+            continue
         lo, hi = max(0, start - before), min(n_frames, stop + after)
         harmonic = moving_median(work[:, lo:hi], time_frames, axis=1)[:, start - lo : stop - lo]
         percussive = moving_median(work[:, start:stop], freq_bands, axis=0)
         # Medians divided by the peak so that power > 1 neither overflows nor underflows.
         harmonic = (harmonic / scale) ** power
         percussive = (percussive / scale) ** power
-        out[:, start:stop] = (percussive + tiny / 2) / (percussive + harmonic + tiny)
-    return out
+        yield start, stop, (percussive + tiny / 2) / (percussive + harmonic + tiny)
 
 
 _MASK_BLOCK_FRAMES = 2048
@@ -226,5 +240,10 @@ def percussive_spectrogram(
     (True, True)
     """
     V = _check_spectrogram(spectrogram)
-    mask = percussive_mask(V, time_frames=time_frames, freq_bands=freq_bands, power=power)
-    return (V * mask).astype(V.dtype, copy=False)
+    _check_mask_options(time_frames, freq_bands, power)
+    work = V.astype(np.float32 if V.dtype == np.float32 else np.float64, copy=False)
+    out = np.empty(V.shape, dtype=V.dtype)
+    # Block by block: the whole mask is never held beside the spectrogram and the result.
+    for start, stop, mask in _mask_blocks(work, int(time_frames), int(freq_bands), power):
+        out[:, start:stop] = V[:, start:stop] * mask
+    return out
