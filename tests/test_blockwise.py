@@ -177,3 +177,14 @@ def test_apply_filterbank_equals_the_dense_product(bands):
     np.testing.assert_allclose(got, filters @ V, rtol=1e-6)
     with pytest.raises(DrumnmfError, match="do not match"):
         apply_filterbank(filters, V[:100])
+
+
+@pytest.mark.parametrize("n", [1, 5, 6, 7, 30])
+@pytest.mark.parametrize("step", [1, 2, 3, 6])
+def test_pool_frames_equals_reduceat(n, step):
+    from drumnmf.blockwise import _pool_frames
+
+    V = np.random.default_rng(n).random((4, n)).astype(np.float32)
+    expected = np.maximum.reduceat(V, np.arange(0, n, step), axis=1)
+    np.testing.assert_array_equal(_pool_frames(V, step), expected)
+    np.testing.assert_array_equal(_pool_frames(np.ascontiguousarray(V.T).T, step), expected)

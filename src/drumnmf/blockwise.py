@@ -225,9 +225,7 @@ def _stream(
             continue
         start = time.perf_counter()
         banded.append(apply_filterbank(filters, V))
-        if step > 1:
-            V = np.maximum.reduceat(V, np.arange(0, V.shape[1], step), axis=1)
-        display.append(V)
+        display.append(V if step == 1 else _pool_frames(V, step))
         filtering += time.perf_counter() - start
     seconds = {
         "load": counter.seconds,
@@ -322,6 +320,21 @@ class _Count:
                 return
             self.total += int(block.size)
             yield block
+
+
+def _pool_frames(V: np.ndarray, step: int) -> np.ndarray:
+    """Maximum over each ``step`` consecutive frames (columns) of ``V``, the last group short.
+
+    Equal to ``np.maximum.reduceat(V, range(0, n, step), axis=1)``, computed frame-major
+    (the STFT's own layout) where groups are contiguous.
+    """
+    frames = V.T  # (n_frames, n_bins); contiguous when V is the STFT's transposed output
+    n = frames.shape[0]
+    full = n - n % step
+    groups = [frames[:full].reshape(-1, step, frames.shape[1]).max(axis=1)]
+    if full < n:
+        groups.append(frames[full:].max(axis=0, keepdims=True))
+    return np.concatenate(groups, axis=0).T
 
 
 _MAX_BUFFER_BYTES = 1 << 31  # reserved, not touched: pages are used only as frames arrive
