@@ -24,8 +24,6 @@ import mido
 import numpy as np
 import pytest
 import soundfile as sf
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from drumnmf.cli import main
 from drumnmf.errors import DrumnmfError
@@ -34,10 +32,22 @@ from drumnmf.io.audio import load_audio, stream_audio
 from drumnmf.kit import default_kit, load_kit
 from drumnmf.pipeline import transcribe
 
+from dependencies import require
+
+try:
+    import hypothesis
+except ImportError:  # in the dev extra
+    hypothesis = None
+require(hypothesis is not None, "the fuzz tests need hypothesis: pip install -e '.[dev]'")
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
 FUZZ = settings(
     max_examples=int(os.environ.get("DRUMNMF_FUZZ_EXAMPLES", "25")),
     deadline=None,
     derandomize=True,
+    database=None,  # the same examples every run; nothing written to .hypothesis/
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 SR = 44100
