@@ -188,3 +188,27 @@ def test_pool_frames_equals_reduceat(n, step):
     expected = np.maximum.reduceat(V, np.arange(0, n, step), axis=1)
     np.testing.assert_array_equal(_pool_frames(V, step), expected)
     np.testing.assert_array_equal(_pool_frames(np.ascontiguousarray(V.T).T, step), expected)
+
+
+def test_report_image_from_the_display_spectrogram_equals_the_whole_one(song_20s):
+    from dataclasses import replace
+
+    from drumnmf.display.report import _page_data
+
+    pooled = transcribe(song_20s, sample_rate=SR, spectrogram_columns=300)
+    full = transcribe(song_20s, sample_rate=SR, spectrogram_columns=None)
+    assert pooled.spectrogram_step == 6 and full.spectrogram_step == 1
+    colors = dict.fromkeys(full.drums, "#000000")
+    a = _page_data(pooled, colors, {}, None, 300)["spectrogram"]
+    b = _page_data(full, colors, {}, None, 300)["spectrogram"]
+    assert a["step"] == b["step"] == 6 and a["columns"] == b["columns"]
+    assert a["src"] == b["src"]  # the same image, pooled here or there
+    # a narrower image pools the display spectrogram again: frames per column multiply
+    c = _page_data(pooled, colors, {}, None, 100)["spectrogram"]
+    assert c["step"] == 18 == _page_data(full, colors, {}, None, 100)["spectrogram"]["step"]
+    assert (
+        _page_data(replace(pooled, spectrogram_step=1), colors, {}, None, 300)["spectrogram"][
+            "step"
+        ]
+        == 1
+    )
