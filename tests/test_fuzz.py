@@ -395,3 +395,17 @@ def test_struct_helper_sanity():
     # the RIFF offsets mutated above: channels at 22, rate at 24 in a canonical header
     channels, rate = struct.unpack("<HI", WAV16[22:28])
     assert (channels, rate) == (1, SR)
+
+
+@pytest.mark.parametrize("value", [3e6, -1e30, 3.4e38])
+def test_huge_float_samples_are_an_error_naming_the_file(tmp_path, value):
+    x = 0.1 * np.sin(np.arange(SR) / 9.0)
+    x[1234] = value
+    path = tmp_path / "loud.wav"
+    sf.write(str(path), x.astype(np.float32), SR, subtype="FLOAT")
+    with pytest.raises(DrumnmfError, match="times full scale") as info:
+        transcribe(path)
+    assert path.name in str(info.value)
+    x[1234] = 32767.0  # floats at integer scale are fine
+    sf.write(str(path), x.astype(np.float32), SR, subtype="FLOAT")
+    transcribe(path)

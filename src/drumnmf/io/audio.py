@@ -7,8 +7,9 @@ a build with MP3 support). Samples are float32 in [-1, 1].
 :func:`stream_audio` and :func:`stream_samples` give the same samples block by block
 (soundfile blocks, ``soxr.ResampleStream``), so a long recording is never whole in memory.
 Both refuse the same inputs with the same messages: files that are missing, empty, not
-audio, truncated or corrupt; NaN or infinite samples (an error, never zeroed); silence;
-sample rates outside ``MIN_SAMPLE_RATE`` - ``MAX_SAMPLE_RATE``.
+audio, truncated or corrupt; NaN or infinite samples (an error, never zeroed) and samples
+beyond ``MAX_SAMPLE`` times full scale; silence; sample rates outside
+``MIN_SAMPLE_RATE`` - ``MAX_SAMPLE_RATE``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ SILENCE_PEAK = 1e-5
 # Rates accepted, Hz: below 4 kHz nothing of a drum kit but the kick is left; above
 # 768 kHz (the highest rate of current converters) a header is more likely corrupt.
 MIN_SAMPLE_RATE = 4000
+# Float files may exceed full scale (1.0), even at integer scale (32768); far beyond,
+# the samples are garbage and would overflow the float32 STFT.
+MAX_SAMPLE = 1e6
 MAX_SAMPLE_RATE = 768000
 
 
@@ -192,6 +196,11 @@ def _to_mono(chunk: np.ndarray, name: str) -> np.ndarray:
     x = x.astype(np.float32, copy=False)
     if not np.all(np.isfinite(x)):
         raise _not_finite_error(name)
+    if x.size and float(np.max(np.abs(x))) > MAX_SAMPLE:
+        raise DrumnmfError(
+            f"{name} has samples of magnitude {float(np.max(np.abs(x))):.3g}, more than "
+            f"{MAX_SAMPLE:g} times full scale (a corrupt float file?); repair or re-export it"
+        )
     mono = x if x.ndim == 1 else x.mean(axis=1, dtype=np.float32)
     return np.ascontiguousarray(mono)
 
