@@ -409,3 +409,20 @@ def test_huge_float_samples_are_an_error_naming_the_file(tmp_path, value):
     x[1234] = 32767.0  # floats at integer scale are fine
     sf.write(str(path), x.astype(np.float32), SR, subtype="FLOAT")
     transcribe(path)
+
+
+@pytest.mark.parametrize(
+    "samples, rate, message",
+    [
+        (np.zeros((100, 0)), SR, "no samples"),
+        (np.zeros((0,)), SR, "no samples"),
+        (np.ones((4, 4, 4)), SR, "shape"),
+        (np.ones(5000), 0, "positive integer"),
+        (np.ones(5000), 44100.0, "positive integer"),
+        (np.ones(5000), 2_000_000, "outside"),
+        (np.array(["a"] * 5000), SR, "dtype"),
+    ],
+)
+def test_bad_arrays_are_refused(samples, rate, message):
+    with pytest.raises(DrumnmfError, match=message):
+        transcribe(samples, sample_rate=rate)

@@ -326,7 +326,7 @@ def _check_array(samples: np.ndarray, rate: int, name: str) -> np.ndarray:
     if isinstance(rate, bool) or not isinstance(rate, (int, np.integer)) or rate <= 0:
         raise DrumnmfError(f"{name}: sample rate must be a positive integer in Hz, got {rate!r}")
     _check_rate(int(rate), name)
-    if x.shape[0] == 0:
+    if x.shape[0] == 0 or (x.ndim == 2 and x.shape[1] == 0):
         raise DrumnmfError(f"{name} holds no samples; give a recording of at least a few ms")
     if not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
         raise DrumnmfError(f"{name}: samples must be integers or floats, got dtype {x.dtype}")
