@@ -262,11 +262,17 @@ class Kit:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, name: str = "kit") -> Kit:
         """Inverse of :meth:`to_dict`."""
-        if data.get("format") != KIT_FORMAT:
+        if not isinstance(data, Mapping) or data.get("format") != KIT_FORMAT:
             raise DrumnmfError(f'{name} is not a drumnmf kit (no "format": "{KIT_FORMAT}")')
-        if int(data.get("version", 0)) > KIT_VERSION:
+        version = data.get("version", 0)
+        if isinstance(version, bool) or not isinstance(version, int):
             raise DrumnmfError(
-                f"{name} has kit format version {data.get('version')}; this drumnmf reads "
+                f"{name} has an invalid kit format version {version!r} (an integer, "
+                f"{KIT_VERSION}); recalibrate it"
+            )
+        if version > KIT_VERSION:
+            raise DrumnmfError(
+                f"{name} has kit format version {version}; this drumnmf reads "
                 f"version {KIT_VERSION}: upgrade drumnmf"
             )
         try:
@@ -275,18 +281,25 @@ class Kit:
             notes = tuple(int(d["midi_note"]) for d in data["drums"])
             columns = [np.asarray(t["spectrum"], dtype=np.float64) for t in data["templates"]]
             owners = tuple(names.index(str(t["drum"])) for t in data["templates"])
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise DrumnmfError(f"{name} is malformed ({exc!r}); recalibrate it") from exc
         if not columns:
             raise DrumnmfError(f"{name} has no templates; recalibrate it")
-        return cls(
-            names=names,
-            midi_notes=notes,
-            templates=np.stack(columns, axis=1),
-            template_drums=owners,
-            settings=settings,
-            sources=tuple(str(s) for s in data.get("sources", ())),
-        )
+        try:
+            if len({c.shape for c in columns}) != 1 or columns[0].ndim != 1:
+                raise DrumnmfError("its templates have different lengths")
+            return cls(
+                names=names,
+                midi_notes=notes,
+                templates=np.stack(columns, axis=1),
+                template_drums=owners,
+                settings=settings,
+                sources=tuple(str(s) for s in data.get("sources", ())),
+            )
+        except DrumnmfError as exc:
+            raise DrumnmfError(f"{name} is invalid: {exc}; recalibrate it") from exc
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise DrumnmfError(f"{name} is malformed ({exc!r}); recalibrate it") from exc
 
 
 def save_kit(kit: Kit, path: str | os.PathLike[str]) -> None:
@@ -345,7 +358,7 @@ def detect_hits(spectrogram: np.ndarray, settings: SpectrogramSettings) -> list[
     list of (start, stop)
         Frame ranges, one per hit (``stop`` exclusive), in time order.
     """
-    from scipy.signal import find_peaks
+    from drumnmf.filters import find_peaks
 
     V = np.asarray(spectrogram, dtype=np.float64)
     energy = np.sum(V**2, axis=0)
@@ -356,7 +369,7 @@ def detect_hits(spectrogram: np.ndarray, settings: SpectrogramSettings) -> list[
     gap = max(1, int(seconds_to_frames(MIN_HIT_GAP, settings)))
     # The first frame may be a peak too: a recording that starts with its hit (a trimmed
     # one-shot sample) has its steepest rise there.
-    peaks, _ = find_peaks(np.concatenate(([-np.inf], flux)), distance=gap)
+    peaks = find_peaks(np.concatenate(([-np.inf], flux)), distance=gap)
     peaks -= 1
     if peaks.size == 0:
         peaks = np.array([int(np.argmax(energy))])

@@ -49,10 +49,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import median_filter
-from scipy.signal import find_peaks
 
 from drumnmf.errors import DrumnmfError
+from drumnmf.filters import find_peaks, moving_median
 
 __all__ = [
     "DEFAULT_OFFSET",
@@ -149,11 +148,11 @@ def adaptive_threshold(
         return np.full(row.shape, np.inf)
     size += 1 - size % 2  # odd, so the window is centred
     normalized = row / top
-    return (median_filter(normalized, size=size, mode="nearest") + offset) * top
+    return (moving_median(normalized, size) + offset) * top
 
 
 def _candidates(row: np.ndarray, min_frames: int) -> np.ndarray:
-    peaks, _ = find_peaks(np.concatenate(([-np.inf], row, [-np.inf])), distance=min_frames)
+    peaks = find_peaks(np.concatenate(([-np.inf], row, [-np.inf])), distance=min_frames)
     peaks = peaks - 1
     return peaks[row[peaks] > 0]
 

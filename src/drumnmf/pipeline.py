@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from drumnmf.blockwise import DISPLAY_COLUMNS, blockwise_features
 from drumnmf.errors import DrumnmfError
 from drumnmf.factorization import Factorization, factorize
-from drumnmf.features import log_filterbank, percussive_spectrogram
-from drumnmf.io.audio import load_audio, prepare_samples
+from drumnmf.features import apply_filterbank, log_filterbank, percussive_spectrogram
 from drumnmf.kit import Kit, canonical_drum_name, default_kit
 from drumnmf.onsets import (
     TIMINGS,
@@ -43,7 +43,7 @@ from drumnmf.onsets import (
     pick_top_k,
     suppress_crosstalk,
 )
-from drumnmf.spectrogram import SpectrogramSettings, frames_to_seconds, magnitude_spectrogram
+from drumnmf.spectrogram import SpectrogramSettings, frames_to_seconds
 
 __all__ = [
     "PICKERS",
@@ -240,8 +240,10 @@ class Transcription:
         Adaptive threshold curves in activation units; None with the top-k picker.
     frame_times : np.ndarray [shape=(n_frames,)]
         Time of each frame in seconds.
-    spectrogram : np.ndarray [shape=(n_bins, n_frames)]
-        The magnitude STFT of the audio (linear bins, for display).
+    spectrogram : np.ndarray [shape=(n_bins, n_columns)]
+        The magnitude STFT of the audio (linear bins, for display): every frame, or at
+        display resolution, each column the maximum of ``spectrogram_step`` frames. Always
+        every frame when it is the factorized matrix (``features`` is None).
     factorization : Factorization
         The full factorization (harmonic part, losses, timing).
     kit : Kit
@@ -261,6 +263,8 @@ class Transcription:
         ``factorization.templates`` are the kit's templates in the same rows.
     edits : tuple of drumnmf.editing.Edit
         Hand corrections applied after picking (:func:`drumnmf.editing.apply_edits`).
+    spectrogram_step : int >= 1
+        Frames per column of ``spectrogram`` (1: every frame).
     """
 
     drums: tuple[str, ...]
@@ -278,6 +282,7 @@ class Transcription:
     seconds: dict[str, float] = field(default_factory=dict)
     features: np.ndarray | None = None
     edits: tuple[Any, ...] = ()
+    spectrogram_step: int = 1
 
     @property
     def factorized(self) -> np.ndarray:
@@ -365,8 +370,14 @@ def transcribe(
     drums: tuple[str, ...] | None = None,
     settings: SpectrogramSettings | None = None,
     callback: Callable[[int, float], Any] | None = None,
+    block_seconds: float = 10.0,
+    spectrogram_columns: int | None = DISPLAY_COLUMNS,
 ) -> Transcription:
     """Transcribe the drums of one recording.
+
+    The audio is decoded, resampled, transformed and filtered block by block
+    (:mod:`drumnmf.blockwise`): memory grows with the banded spectrogram (about 0.12 GB
+    an hour), not with the samples or the linear STFT.
 
     Parameters
     ----------
@@ -387,6 +398,13 @@ def transcribe(
         are used when omitted).
     callback : callable, optional
         Called by the solver after each outer iteration as ``callback(iteration, loss)``.
+    block_seconds : float > 0
+        Audio per block of the feature stages, seconds (bounds their temporaries; the
+        result does not depend on it).
+    spectrogram_columns : int > 0 or None
+        Most columns of the linear spectrogram kept in ``Transcription.spectrogram`` for
+        display (frames max-pooled to fit, see ``spectrogram_step``); None keeps every
+        frame (1.3 GB an hour).
 
     Returns
     -------
@@ -419,23 +437,24 @@ def transcribe(
         missing = [d for d in kit.names if d not in top_k]
         if missing:
             raise DrumnmfError(f"top_k has no count for {missing}; give k for every drum")
-    if isinstance(audio, np.ndarray):
-        if sample_rate is None:
-            raise DrumnmfError("sample_rate is required when audio is an array of samples")
-        samples = prepare_samples(audio, sample_rate, sample_rate=settings.sample_rate)
-        source = "<array>"
-    else:
-        samples = load_audio(audio, sample_rate=settings.sample_rate)
-        source = os.fspath(audio)
-    seconds["load"] = time.perf_counter() - clock
-
-    clock = time.perf_counter()
-    V = magnitude_spectrogram(samples, settings)
-    seconds["spectrogram"] = time.perf_counter() - clock
-
-    clock = time.perf_counter()
-    features, templates = spectrogram_features(V, kit.templates, config, settings)
-    seconds["features"] = time.perf_counter() - clock
+    source = "<array>" if isinstance(audio, np.ndarray) else os.fspath(audio)
+    staged = blockwise_features(
+        audio,
+        kit.templates,
+        settings,
+        sample_rate=sample_rate,
+        bands_per_octave=config.bands_per_octave,
+        fmin=config.fmin,
+        fmax=config.fmax,
+        percussive_frames=config.percussive_frames,
+        percussive_bands=config.percussive_bands,
+        block_seconds=block_seconds,
+        spectrogram_columns=spectrogram_columns,
+    )
+    seconds.update(staged.seconds)
+    seconds["load"] += time.perf_counter() - clock - sum(staged.seconds.values())
+    V, features, templates = staged.spectrogram, staged.features, staged.templates
+    n_frames = staged.n_frames
 
     clock = time.perf_counter()
     # One BLAS thread: the products here are small (rank ~10), and a second BLAS thread
@@ -455,7 +474,7 @@ def transcribe(
 
     clock = time.perf_counter()
     owners = np.asarray(kit.template_drums)
-    activations = np.zeros((kit.n_drums, V.shape[1]), dtype=np.float64)
+    activations = np.zeros((kit.n_drums, n_frames), dtype=np.float64)
     np.add.at(activations, owners, result.drum_activations.astype(np.float64))
     frame_rate = 1.0 / settings.frame_seconds
     onsets: dict[str, np.ndarray] = {}
@@ -521,12 +540,13 @@ def transcribe(
         strengths=strengths,
         activations=activations,
         thresholds=thresholds,
-        frame_times=frames_to_seconds(np.arange(V.shape[1]), settings),
+        frame_times=frames_to_seconds(np.arange(n_frames), settings),
         spectrogram=V,
+        spectrogram_step=staged.step,
         factorization=result,
         kit=kit,
         config=config,
-        duration=samples.size / settings.sample_rate,
+        duration=staged.n_samples / settings.sample_rate,
         source=source,
         seconds=seconds,
         features=features,
@@ -566,7 +586,7 @@ def spectrogram_features(
         filters = log_filterbank(
             settings, bands_per_octave=config.bands_per_octave, fmin=config.fmin, fmax=config.fmax
         )
-        features = (filters @ spectrogram).astype(spectrogram.dtype, copy=False)
+        features = apply_filterbank(filters, spectrogram)
         templates = filters @ templates
     if config.percussive_frames:
         features = percussive_spectrogram(

@@ -202,7 +202,8 @@ def _page_data(
             "src": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
             "columns": int(image.shape[1]),
             "rows": int(image.shape[0]),
-            "step": int(step),
+            # frames per column: the image's pooling times the transcription's own
+            "step": int(step) * int(transcription.spectrogram_step),
             "fmin": float(edges[0]),
             "fmax": float(edges[-1]),
         }

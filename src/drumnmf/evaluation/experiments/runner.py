@@ -218,7 +218,7 @@ def _run_one(
         reference=dict(reference),
         adaptive=adaptive,
         top_k=top_k,
-        n_frames=int(result.spectrogram.shape[1]),
+        n_frames=int(result.activations.shape[1]),
         duration=float(result.duration),
         seconds=seconds,
         losses=losses,

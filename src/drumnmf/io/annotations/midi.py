@@ -61,7 +61,7 @@ def load_midi(
         raise DrumnmfError(f"channel={channel!r} must be an integer in [0, 15] or None")
     try:
         midi = mido.MidiFile(str(p))
-    except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
+    except (OSError, EOFError, ValueError, KeyError, IndexError, MemoryError) as exc:
         raise DrumnmfError(
             f"cannot read MIDI file '{p.name}' ({exc}); is it a MIDI file?"
         ) from None
@@ -71,6 +71,11 @@ def load_midi(
             "convert it to type 0 or 1"
         )
     tpb = midi.ticks_per_beat
+    if not isinstance(tpb, int) or tpb <= 0:
+        raise DrumnmfError(
+            f"'{p.name}' declares {tpb!r} ticks per beat (SMPTE or corrupt header); "
+            "re-export it with a positive ticks-per-beat (e.g. 480)"
+        )
     tempo, seg_tick, seg_seconds = 500_000, 0, 0.0  # 120 bpm until the first set_tempo
     tick = 0
     notes: list[tuple[float, int, float]] = []
