@@ -9,9 +9,11 @@ Kit file format (JSON, ``"format": "drumnmf-kit"``, ``"version": 1``)::
 
     {"format": "drumnmf-kit", "version": 1,
      "settings": {"sample_rate": 44100, "n_fft": 2048, "hop_length": 512, "window": "hann"},
-     "drums": [{"name": "kick", "midi_note": 36}, ...],
+     "drums": [{"name": "kick", "midi_note": 36, "level": 2.1}, ...],
      "templates": [{"drum": "kick", "spectrum": [... n_bins floats ...]}, ...],
      "sources": ["kick.wav", ...]}
+
+``level`` (optional, all drums or none) is :attr:`Kit.levels`.
 
 Hit detection in calibration files
 ----------------------------------
@@ -152,6 +154,10 @@ class Kit:
         The STFT settings the templates were made with; transcription must use the same.
     sources : tuple of str
         Where each template came from (for provenance).
+    levels : tuple of float
+        Per drum, the activation peak its own calibration hits produce when transcribed
+        with this kit (:mod:`drumnmf.calibration`), in activation units; empty when
+        unknown (kits calibrated before levels were recorded, or from annotations).
     """
 
     names: tuple[str, ...]
@@ -160,6 +166,7 @@ class Kit:
     template_drums: tuple[int, ...]
     settings: SpectrogramSettings = field(default_factory=SpectrogramSettings)
     sources: tuple[str, ...] = ()
+    levels: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         t = np.array(self.templates, dtype=np.float64)  # private copy
@@ -191,6 +198,13 @@ class Kit:
             )
         if not np.all(np.isfinite(t)) or np.any(t < 0):
             raise DrumnmfError("templates must be finite and nonnegative")
+        levels = tuple(float(v) for v in self.levels)
+        if levels and (len(levels) != n or not all(np.isfinite(v) and v > 0 for v in levels)):
+            raise DrumnmfError(
+                f"levels must give one positive number per drum ({n}), got {self.levels!r}; "
+                "recalibrate the kit"
+            )
+        object.__setattr__(self, "levels", levels)
         for j in range(t.shape[1]):
             if not np.any(t[:, j] > 0):
                 drum = self.names[self.template_drums[j]]
@@ -202,6 +216,10 @@ class Kit:
     def n_drums(self) -> int:
         """Number of drums."""
         return len(self.names)
+
+    def level_of(self, drum: str) -> float | None:
+        """Calibration level of a drum (see :attr:`levels`), None when unknown."""
+        return self.levels[self.index(drum)] if self.levels else None
 
     def note_of(self, drum: str) -> int:
         """General MIDI note of a drum."""
@@ -228,6 +246,7 @@ class Kit:
             sources=tuple(self.sources[j] for j in cols)
             if len(self.sources) == len(self.template_drums)
             else self.sources,
+            levels=tuple(self.levels[i] for i in idx) if self.levels else (),
         )
 
     def check_settings(self, settings: SpectrogramSettings) -> None:
@@ -247,7 +266,8 @@ class Kit:
             "settings": self.settings.to_dict(),
             "drums": [
                 {"name": n, "midi_note": int(m)}
-                for n, m in zip(self.names, self.midi_notes, strict=True)
+                | ({"level": float(f"{self.levels[i]:.6g}")} if self.levels else {})
+                for i, (n, m) in enumerate(zip(self.names, self.midi_notes, strict=True))
             ],
             "templates": [
                 {
@@ -281,6 +301,8 @@ class Kit:
             notes = tuple(int(d["midi_note"]) for d in data["drums"])
             columns = [np.asarray(t["spectrum"], dtype=np.float64) for t in data["templates"]]
             owners = tuple(names.index(str(t["drum"])) for t in data["templates"])
+            found = [d.get("level") for d in data["drums"]]
+            levels = tuple(float(v) for v in found) if all(v is not None for v in found) else ()
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise DrumnmfError(f"{name} is malformed ({exc!r}); recalibrate it") from exc
         if not columns:
@@ -295,6 +317,7 @@ class Kit:
                 template_drums=owners,
                 settings=settings,
                 sources=tuple(str(s) for s in data.get("sources", ())),
+                levels=levels,
             )
         except DrumnmfError as exc:
             raise DrumnmfError(f"{name} is invalid: {exc}; recalibrate it") from exc
@@ -482,6 +505,7 @@ def calibrate(
             f"got {attack_frames!r}"
         )
     per_drum: dict[str, list[tuple[list[np.ndarray], str]]] = {}
+    recordings: list[tuple[str, np.ndarray]] = []
     for item in hits:
         name, source = _parse_hit_source(item)
         if isinstance(source, tuple):
@@ -496,6 +520,7 @@ def calibrate(
         found = detect_hits(V, settings)
         if not found:
             raise DrumnmfError(f"no hit found in '{label}'; record an audible hit of '{name}'")
+        recordings.append((name, samples))
         if attack_frames:
             spectra = _split_templates(V, found, int(attack_frames))
         else:
@@ -527,7 +552,7 @@ def calibrate(
                 for k in range(max(len(s) for s, _ in entries))
             ]
             add(merged, label, i)
-    return Kit(
+    kit = Kit(
         names=names,
         midi_notes=midi,
         templates=np.stack(columns, axis=1),
@@ -535,6 +560,9 @@ def calibrate(
         settings=settings,
         sources=tuple(sources),
     )
+    from drumnmf.calibration import with_levels  # the pipeline imports this module
+
+    return with_levels(kit, recordings)
 
 
 def calibrate_from_annotations(
