@@ -7,6 +7,7 @@ reaches. That is :attr:`drumnmf.kit.Kit.levels`: the activation a hit as loud as
 calibration hit produces. The kit floor (:mod:`drumnmf.silence`) drops hits far below it,
 and MIDI velocities can be scaled to it.
 
+:func:`with_levels` also stores :attr:`drumnmf.kit.Kit.crosstalk`, and
 :func:`crosstalk_matrix` gives, from the same transcriptions, how much a hit of one drum
 drives every other drum's row (relative to that row's level): the per-kit cross-talk model.
 """
@@ -73,8 +74,9 @@ def with_levels(kit: Kit, recordings: Sequence[tuple[str, np.ndarray]]) -> Kit:
     """
     from dataclasses import replace
 
+    found = calibration_activations(kit, recordings)
     peaks: dict[int, list[float]] = {}
-    for drum, row in calibration_activations(kit, recordings):
+    for drum, row in found:
         peaks.setdefault(drum, []).append(float(row[drum]))
     missing = [kit.names[d] for d in range(kit.n_drums) if d not in peaks]
     if missing:
@@ -82,7 +84,18 @@ def with_levels(kit: Kit, recordings: Sequence[tuple[str, np.ndarray]]) -> Kit:
     levels = tuple(float(np.median(peaks[d])) for d in range(kit.n_drums))
     if not all(np.isfinite(v) and v > 0 for v in levels):
         return kit
-    return replace(kit, levels=levels)
+    leaks = _crosstalk(found, np.asarray(levels), kit.n_drums)
+    return replace(kit, levels=levels, crosstalk=tuple(tuple(map(float, r)) for r in leaks))
+
+
+def _crosstalk(found: list[tuple[int, np.ndarray]], levels: np.ndarray, n: int) -> np.ndarray:
+    rows: dict[int, list[np.ndarray]] = {}
+    for drum, row in found:
+        rows.setdefault(drum, []).append(row / levels)
+    out = np.zeros((n, n))
+    for d, seen in rows.items():
+        out[d] = np.median(seen, axis=0)
+    return out
 
 
 def crosstalk_matrix(kit: Kit, recordings: Sequence[tuple[str, np.ndarray]]) -> np.ndarray:
@@ -102,11 +115,5 @@ def crosstalk_matrix(kit: Kit, recordings: Sequence[tuple[str, np.ndarray]]) -> 
     """
     if not kit.levels:
         raise DrumnmfError("the kit has no calibration levels; recalibrate it with drumnmf")
-    levels = np.asarray(kit.levels)
-    rows: dict[int, list[np.ndarray]] = {}
-    for drum, row in calibration_activations(kit, recordings):
-        rows.setdefault(drum, []).append(row / levels)
-    out = np.zeros((kit.n_drums, kit.n_drums))
-    for d, found in rows.items():
-        out[d] = np.median(found, axis=0)
-    return out
+    found = calibration_activations(kit, recordings)
+    return _crosstalk(found, np.asarray(kit.levels), kit.n_drums)

@@ -13,7 +13,8 @@ Kit file format (JSON, ``"format": "drumnmf-kit"``, ``"version": 1``)::
      "templates": [{"drum": "kick", "spectrum": [... n_bins floats ...]}, ...],
      "sources": ["kick.wav", ...]}
 
-``level`` (optional, all drums or none) is :attr:`Kit.levels`.
+``level`` (optional, all drums or none) is :attr:`Kit.levels`, and the optional
+``"crosstalk"`` (n_drums x n_drums numbers) is :attr:`Kit.crosstalk`.
 
 Hit detection in calibration files
 ----------------------------------
@@ -158,6 +159,10 @@ class Kit:
         Per drum, the activation peak its own calibration hits produce when transcribed
         with this kit (:mod:`drumnmf.calibration`), in activation units; empty when
         unknown (kits calibrated before levels were recorded, or from annotations).
+    crosstalk : tuple of tuple of float
+        ``crosstalk[d][o]``: the peak of drum ``o``'s row on ``d``'s calibration hits,
+        relative to ``o``'s level (:func:`drumnmf.calibration.crosstalk_matrix`); empty
+        when unknown.
     """
 
     names: tuple[str, ...]
@@ -167,6 +172,7 @@ class Kit:
     settings: SpectrogramSettings = field(default_factory=SpectrogramSettings)
     sources: tuple[str, ...] = ()
     levels: tuple[float, ...] = ()
+    crosstalk: tuple[tuple[float, ...], ...] = ()
 
     def __post_init__(self) -> None:
         t = np.array(self.templates, dtype=np.float64)  # private copy
@@ -205,6 +211,12 @@ class Kit:
                 "recalibrate the kit"
             )
         object.__setattr__(self, "levels", levels)
+        leak = tuple(tuple(float(v) for v in row) for row in self.crosstalk)
+        if leak and (
+            len(leak) != n or any(len(r) != n or not all(v >= 0 for v in r) for r in leak)
+        ):
+            raise DrumnmfError(f"crosstalk must be {n} x {n} numbers >= 0; recalibrate the kit")
+        object.__setattr__(self, "crosstalk", leak)
         for j in range(t.shape[1]):
             if not np.any(t[:, j] > 0):
                 drum = self.names[self.template_drums[j]]
@@ -247,6 +259,9 @@ class Kit:
             if len(self.sources) == len(self.template_drums)
             else self.sources,
             levels=tuple(self.levels[i] for i in idx) if self.levels else (),
+            crosstalk=tuple(tuple(self.crosstalk[i][j] for j in idx) for i in idx)
+            if self.crosstalk
+            else (),
         )
 
     def check_settings(self, settings: SpectrogramSettings) -> None:
@@ -277,6 +292,11 @@ class Kit:
                 for j, d in enumerate(self.template_drums)
             ],
             "sources": list(self.sources),
+            **(
+                {"crosstalk": [[float(f"{v:.4g}") for v in r] for r in self.crosstalk]}
+                if self.crosstalk
+                else {}
+            ),
         }
 
     @classmethod
@@ -318,6 +338,7 @@ class Kit:
                 settings=settings,
                 sources=tuple(str(s) for s in data.get("sources", ())),
                 levels=levels,
+                crosstalk=tuple(tuple(r) for r in data.get("crosstalk", ())),
             )
         except DrumnmfError as exc:
             raise DrumnmfError(f"{name} is invalid: {exc}; recalibrate it") from exc

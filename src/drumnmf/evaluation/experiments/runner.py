@@ -174,7 +174,10 @@ def _run_one(
         kit = load_kit(item.kit)
     rate = kit.settings.sample_rate
     stamps: list[float] = []
-    config = replace(variant.config, picker="adaptive")
+    # the threshold picker of the variant; the top-k estimate is picked below
+    config = replace(
+        variant.config, picker="db" if variant.config.picker == "topk" else variant.config.picker
+    )
     began = time.perf_counter()
     result = transcribe(
         samples[rate],
