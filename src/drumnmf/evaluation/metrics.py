@@ -38,6 +38,11 @@ Aggregates
     P, R and F from the sums. *Macro*: per drum, the mean over files of the file's F; for
     ``"all"``, the mean over files of each file's mean F over its drums. NaN values are
     left out of every mean; a mean of nothing is NaN.
+Classes
+    :func:`scoring_classes` is the one rule that pools drums into classes for scoring, used
+    by ``drumnmf evaluate`` and ``drumnmf experiment`` alike: both sides reduced with
+    :func:`~drumnmf.io.annotations.reduce_classes`, merging only onsets of one class at the
+    same instant (``SCORING_MERGE_WINDOW = 0``); two estimates 20 ms apart stay two.
 Oracle top-k
     With ``top_k=True``, only the k strongest estimates of each drum in each file are
     scored, k being that drum's number of reference onsets in that file (ties go to the
@@ -59,17 +64,20 @@ from drumnmf.errors import DrumnmfError
 from drumnmf.io.annotations import (
     Annotations,
     order_drums,
+    reduce_classes,
 )
 
 __all__ = [
     "DEFAULT_WINDOW",
     "EMPTY_POLICIES",
     "MAX_TIME",
+    "SCORING_MERGE_WINDOW",
     "DrumScore",
     "EvaluationResult",
     "FileScore",
     "evaluate",
     "score_onsets",
+    "scoring_classes",
     "select_top_k",
     "validate",
 ]
@@ -80,6 +88,24 @@ DEFAULT_WINDOW = 0.05  # s, mir_eval's onset window
 MAX_TIME = 30000.0  # s, mir_eval.onset.MAX_TIME: larger times are probably not seconds
 EMPTY_POLICIES: tuple[str, ...] = ("skip", "zero", "one")
 _EMPTY_VALUE = {"skip": math.nan, "zero": 0.0, "one": 1.0}
+SCORING_MERGE_WINDOW = 0.0  # s: only onsets of one class at one instant become one
+
+
+def scoring_classes(onsets: Any, classes: int = 3) -> Any:
+    """Pool canonical drums into 3 or 5 classes by the scoring rule (module docstring).
+
+    Parameters
+    ----------
+    onsets : Annotations or mapping str -> np.ndarray [shape=(n,)]
+        Onset times in seconds per canonical drum (with strengths, for Annotations).
+    classes : {3, 5}
+
+    Returns
+    -------
+    Annotations or dict str -> np.ndarray
+        As :func:`~drumnmf.io.annotations.reduce_classes` with ``merge_window=0``.
+    """
+    return reduce_classes(onsets, classes, merge_window=SCORING_MERGE_WINDOW)
 
 
 # ----------------------------------------------------------------------------- results

@@ -23,6 +23,7 @@ from drumnmf.evaluation.metrics import (
     _check_empty,
     _check_window,
     evaluate,
+    scoring_classes,
 )
 from drumnmf.io.annotations import (
     CLASSES,
@@ -30,7 +31,6 @@ from drumnmf.io.annotations import (
     SUFFIXES,
     Annotations,
     load_annotations,
-    reduce_classes,
 )
 
 __all__ = [
@@ -308,6 +308,6 @@ def _read(path: Path, fmt: str, classes: int | None) -> Annotations:
     if classes is None:
         return annotations
     try:
-        return reduce_classes(annotations, classes)
+        return scoring_classes(annotations, classes)
     except DrumnmfError as exc:
         raise DrumnmfError(f"{path.name}: {exc}") from None
