@@ -54,7 +54,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import mir_eval.util
 import numpy as np
@@ -66,6 +66,9 @@ from drumnmf.io.annotations import (
     order_drums,
     reduce_classes,
 )
+
+if TYPE_CHECKING:
+    from drumnmf.evaluation.velocity import VelocityResult
 
 __all__ = [
     "DEFAULT_WINDOW",
@@ -255,6 +258,9 @@ class EvaluationResult:
     empty_references : tuple of str
         Paths of reference files that are empty (0 bytes): scored as a recording with no
         hits, which is rarely what was meant.
+    velocity : VelocityResult or None
+        Recall by reference velocity and articulation, and the strength/velocity
+        correlation (:mod:`drumnmf.evaluation.velocity`), when references had velocities.
     """
 
     files: dict[str, FileScore]
@@ -272,6 +278,7 @@ class EvaluationResult:
     sources: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     failed: tuple[tuple[str, str], ...] = ()
     empty_references: tuple[str, ...] = ()
+    velocity: VelocityResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready document of the settings and every score; NaN becomes ``None``."""
@@ -304,6 +311,7 @@ class EvaluationResult:
             "unmatched_estimates": list(self.unmatched_estimates),
             "failed": [{"path": p, "reason": r} for p, r in self.failed],
             "empty_references": list(self.empty_references),
+            "velocity": None if self.velocity is None else self.velocity.to_dict(),
         }
 
     def format_table(self, *, per_file: bool = True) -> str:
@@ -356,6 +364,8 @@ class EvaluationResult:
             )
         if self.unmatched_estimates:
             lines += ["", f"estimates without a reference: {', '.join(self.unmatched_estimates)}"]
+        if self.velocity is not None:
+            lines += ["", self.velocity.format_table()]
         return "\n".join(lines)
 
 
