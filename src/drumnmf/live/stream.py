@@ -131,7 +131,7 @@ class StreamConfig:
     crosstalk_similarity: float = 0.5
     coincide: float = 0.023
     level_half_life: float = 30.0
-    level_floor: float = 0.02
+    level_floor: float = 0.1
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -253,6 +253,8 @@ class StreamBlock:
         Threshold of each drum at those frames.
     spectrogram : np.ndarray [shape=(n_bins, n)]
         Their magnitude STFT columns (linear bins).
+    template_activations : np.ndarray [shape=(n_templates, n)]
+        The activation of each template column (``activations`` sums them per drum).
     """
 
     hits: list[Hit]
@@ -260,6 +262,7 @@ class StreamBlock:
     activations: np.ndarray
     thresholds: np.ndarray
     spectrogram: np.ndarray
+    template_activations: np.ndarray
 
 
 @dataclass
@@ -320,6 +323,8 @@ class StreamingTranscriber:
             self._filters = None
             W_D = self.templates.copy()
         self._W_D = W_D
+        self.factorized_templates = W_D.copy()  # the templates in the factorized rows
+        self.factorized_templates.setflags(write=False)
         n_rows, r_d = W_D.shape
         self._owners = np.zeros((kit.n_drums, r_d))
         self._owners[np.asarray(kit.template_drums), np.arange(r_d)] = 1.0
@@ -382,6 +387,11 @@ class StreamingTranscriber:
     def latency_frames(self) -> int:
         """Frames between a hit's crossing and its decision (the look-ahead)."""
         return self._look_frames
+
+    @property
+    def owners(self) -> np.ndarray:
+        """``(n_drums, n_templates)`` 0/1 matrix: which drum owns each template."""
+        return self._owners.copy()
 
     @property
     def frames_done(self) -> int:
@@ -456,9 +466,7 @@ class StreamingTranscriber:
                 hits.append(self._decide(i, state.pending, self._frame - 1))
                 state.pending = None
         hits.sort(key=lambda h: (h.time, h.drum))
-        return StreamBlock(
-            hits, block.first_frame, block.activations, block.thresholds, block.spectrogram
-        )
+        return replace(block, hits=hits)
 
     # ------------------------------------------------------------------ internals
 
@@ -470,6 +478,7 @@ class StreamingTranscriber:
         acts: list[np.ndarray] = []
         thrs: list[np.ndarray] = []
         specs: list[np.ndarray] = []
+        tacts: list[np.ndarray] = []
         position = 0
         while True:
             # Frames available from the tail and the rest of x, at most CHUNK_FRAMES.
@@ -484,7 +493,7 @@ class StreamingTranscriber:
             if n:
                 frames = np.lib.stride_tricks.sliding_window_view(buffer, n_fft)[::hop][:n]
                 V = np.abs(np.fft.rfft(frames * self._window, axis=1)).T
-                hits += self._frames(V, acts, thrs)
+                hits += self._frames(V, acts, thrs, tacts)
                 specs.append(V.astype(np.float32))
             self._tail = buffer[n * hop :].copy()
             if n == 0 and position >= x.size:
@@ -500,6 +509,9 @@ class StreamingTranscriber:
             spectrogram=np.concatenate(specs, axis=1)
             if specs
             else np.zeros((settings.n_bins, 0), dtype=np.float32),
+            template_activations=np.concatenate(tacts, axis=1)
+            if tacts
+            else np.zeros((self._W_D.shape[1], 0)),
         )
 
     def _features(self, V: np.ndarray) -> np.ndarray:
@@ -519,7 +531,13 @@ class StreamingTranscriber:
         self._feature_history = joined[:, -history:].copy()
         return X * (p2 + self._tiny / 2) / (p2 + h2 + self._tiny)
 
-    def _frames(self, V: np.ndarray, acts: list[np.ndarray], thrs: list[np.ndarray]) -> list[Hit]:
+    def _frames(
+        self,
+        V: np.ndarray,
+        acts: list[np.ndarray],
+        thrs: list[np.ndarray],
+        tacts: list[np.ndarray],
+    ) -> list[Hit]:
         X = self._features(V)
         n = X.shape[1]
         r_d = self._W_D.shape[1]
@@ -540,6 +558,7 @@ class StreamingTranscriber:
                 thresholds[:, j] = self._pick(frame0 + j, D[:, j], E[:, j], hits)
             acts.append(D)
             thrs.append(thresholds)
+            tacts.append(H[:r_d])
             self._accumulate(segment, H[:r_d], H[r_d:])
             if (self._frame) % self._update_frames == 0:
                 self._update_harmonic()
