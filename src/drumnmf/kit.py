@@ -11,7 +11,12 @@ Kit file format (JSON, ``"format": "drumnmf-kit"``, ``"version": 1``)::
      "settings": {"sample_rate": 44100, "n_fft": 2048, "hop_length": 512, "window": "hann"},
      "drums": [{"name": "kick", "midi_note": 36, "level": 2.1}, ...],
      "templates": [{"drum": "kick", "spectrum": [... n_bins floats ...]}, ...],
-     "sources": ["kick.wav", ...]}
+     "sources": ["kick.wav", ...],
+     "alternates": [{"settings": {...}, "templates": [[... n_bins floats ...], ...]}]}
+
+``"alternates"`` (optional) holds the same templates measured with other STFT settings
+(for example the short window of live trigger mode, ``drumnmf calibrate --trigger``), one
+spectrum per template column in the same order; kits without it load as before.
 
 ``level`` (optional, all drums or none) is :attr:`Kit.levels`, and the optional
 ``"crosstalk"`` (n_drums x n_drums numbers) is :attr:`Kit.crosstalk`.
@@ -163,6 +168,9 @@ class Kit:
         ``crosstalk[d][o]``: the peak of drum ``o``'s row on ``d``'s calibration hits,
         relative to ``o``'s level (:func:`drumnmf.calibration.crosstalk_matrix`); empty
         when unknown.
+    alternates : tuple of (SpectrogramSettings, np.ndarray [shape=(n_bins', n_templates)])
+        The same template columns measured with other STFT settings (live trigger mode's
+        short window, :mod:`drumnmf.live.templates`); empty by default.
     """
 
     names: tuple[str, ...]
@@ -173,6 +181,7 @@ class Kit:
     sources: tuple[str, ...] = ()
     levels: tuple[float, ...] = ()
     crosstalk: tuple[tuple[float, ...], ...] = ()
+    alternates: tuple[tuple[SpectrogramSettings, np.ndarray], ...] = ()
 
     def __post_init__(self) -> None:
         t = np.array(self.templates, dtype=np.float64)  # private copy
@@ -223,6 +232,7 @@ class Kit:
                 raise DrumnmfError(
                     f"template {j} of '{drum}' is all zero; recalibrate it from an audible hit"
                 )
+        object.__setattr__(self, "alternates", _checked_alternates(self.alternates, t.shape[1]))
 
     @property
     def n_drums(self) -> int:
@@ -262,6 +272,7 @@ class Kit:
             crosstalk=tuple(tuple(self.crosstalk[i][j] for j in idx) for i in idx)
             if self.crosstalk
             else (),
+            alternates=tuple((s, a[:, cols]) for s, a in self.alternates),
         )
 
     def check_settings(self, settings: SpectrogramSettings) -> None:
@@ -297,6 +308,19 @@ class Kit:
                 if self.crosstalk
                 else {}
             ),
+            **(
+                {
+                    "alternates": [
+                        {
+                            "settings": s.to_dict(),
+                            "templates": [[float(f"{v:.6g}") for v in col] for col in a.T],
+                        }
+                        for s, a in self.alternates
+                    ]
+                }
+                if self.alternates
+                else {}
+            ),
         }
 
     @classmethod
@@ -323,6 +347,13 @@ class Kit:
             owners = tuple(names.index(str(t["drum"])) for t in data["templates"])
             found = [d.get("level") for d in data["drums"]]
             levels = tuple(float(v) for v in found) if all(v is not None for v in found) else ()
+            alternates = tuple(
+                (
+                    SpectrogramSettings.from_dict(a["settings"]),
+                    np.asarray(a["templates"], dtype=np.float64).T,
+                )
+                for a in data.get("alternates", ())
+            )
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise DrumnmfError(f"{name} is malformed ({exc!r}); recalibrate it") from exc
         if not columns:
@@ -339,11 +370,38 @@ class Kit:
                 sources=tuple(str(s) for s in data.get("sources", ())),
                 levels=levels,
                 crosstalk=tuple(tuple(r) for r in data.get("crosstalk", ())),
+                alternates=alternates,
             )
         except DrumnmfError as exc:
             raise DrumnmfError(f"{name} is invalid: {exc}; recalibrate it") from exc
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise DrumnmfError(f"{name} is malformed ({exc!r}); recalibrate it") from exc
+
+
+def _checked_alternates(
+    alternates: Any, n_templates: int
+) -> tuple[tuple[SpectrogramSettings, np.ndarray], ...]:
+    """Private read-only copies of a kit's alternate templates, checked."""
+    out = []
+    for settings, templates in alternates:
+        a = np.array(templates, dtype=np.float64)
+        if not isinstance(settings, SpectrogramSettings) or a.shape != (
+            settings.n_bins,
+            n_templates,
+        ):
+            raise DrumnmfError(
+                f"alternate templates must have shape (n_bins, {n_templates}) for their "
+                f"settings, got {a.shape}; recalibrate the kit"
+            )
+        if not np.all(np.isfinite(a)) or np.any(a < 0) or not np.all(a.max(axis=0) > 0):
+            raise DrumnmfError(
+                "alternate templates must be finite, nonnegative and not all zero; recalibrate"
+            )
+        a.setflags(write=False)
+        out.append((settings, a))
+    if len({s for s, _ in out}) != len(out):
+        raise DrumnmfError("alternate templates repeat STFT settings; give each settings once")
+    return tuple(out)
 
 
 def save_kit(kit: Kit, path: str | os.PathLike[str]) -> None:

@@ -25,8 +25,9 @@ __all__ = [
     "parse_variant",
 ]
 
-#: Where a variant's kit comes from: the item's calibrated kit, or the built-in default kit.
-KIT_SOURCES: tuple[str, ...] = ("item", "default")
+#: Where a variant's kit comes from: the item's calibrated kit, the built-in default kit,
+#: or one of the corpus's calibration protocols (:mod:`drumnmf.evaluation.protocols`).
+KIT_SOURCES: tuple[str, ...] = ("item", "default", "paper3", "full", "velocities")
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,11 @@ class Variant:
     config : TranscribeConfig
         The pipeline options (its ``picker`` says which picker is the variant's own; both
         are scored).
-    kit : {"item", "default"}
-        Transcribe with the item's calibrated kit, or with :func:`drumnmf.kit.default_kit`
-        (no calibration at all).
+    kit : {"item", "default", "paper3", "full", "velocities"}
+        Transcribe with the item's calibrated kit, with :func:`drumnmf.kit.default_kit`
+        (no calibration at all), or with the kit of one calibration protocol of the
+        item's sample kit (:func:`drumnmf.evaluation.protocols.protocol_kit_path`; Groove
+        items of a corpus built with the protocols).
     subsets : tuple of str
         Subsets the variant runs on, as glob patterns or prefixes
         (``"groove/*/*/drums"``); empty for every subset.
@@ -93,7 +96,7 @@ def describe_config(config: TranscribeConfig) -> str:
     else:
         solver = f"MUR {iterations} sweeps"
     parts = [solver, f"r_h {config.harmonic_rank}", f"{config.picker} picker"]
-    if config.picker == "adaptive":
+    if config.picker in ("adaptive", "paper", "db"):
         parts.append(f"window {config.threshold_window:g} s")
     if config.offsets:
         parts.append("offsets " + ", ".join(f"{d} {v:g}" for d, v in config.offsets))
@@ -174,6 +177,20 @@ ABLATIONS: tuple[Variant, ...] = (
     _ablation("r_h 50", harmonic_rank=50),
     _ablation("threshold window 0.2 s", threshold_window=0.2),
     _ablation("top-k picker (oracle)", picker="topk"),
+    _ablation("paper picker", picker="paper"),
+    _ablation("no families", families=False),
+    _ablation("no rise gate", rise_ratio=0.0),
+    _ablation("no kit floor", floor_db=0.0),
+    _ablation("kit floor 20 dB", floor_db=20.0),
+    _ablation("no cross-talk model", leak_margin=0.0),
+    _ablation(
+        "previous default (paper picker, no gates)",
+        picker="paper",
+        families=False,
+        rise_ratio=0.0,
+        floor_db=0.0,
+        leak_margin=0.0,
+    ),
 )
 
 
@@ -196,6 +213,10 @@ def _convert(name: str, text: str) -> Any:
         return int(text)
     if kind.startswith("float"):
         return float(text)
+    if kind == "bool":
+        if text.lower() not in ("true", "false", "on", "off", "1", "0"):
+            raise DrumnmfError(f"{name}={text!r}: give true or false")
+        return text.lower() in ("true", "on", "1")
     return text
 
 
