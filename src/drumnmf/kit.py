@@ -11,7 +11,12 @@ Kit file format (JSON, ``"format": "drumnmf-kit"``, ``"version": 1``)::
      "settings": {"sample_rate": 44100, "n_fft": 2048, "hop_length": 512, "window": "hann"},
      "drums": [{"name": "kick", "midi_note": 36}, ...],
      "templates": [{"drum": "kick", "spectrum": [... n_bins floats ...]}, ...],
-     "sources": ["kick.wav", ...]}
+     "sources": ["kick.wav", ...],
+     "alternates": [{"settings": {...}, "templates": [[... n_bins floats ...], ...]}]}
+
+``"alternates"`` (optional) holds the same templates measured with other STFT settings
+(for example the short window of live trigger mode, ``drumnmf calibrate --trigger``), one
+spectrum per template column in the same order; kits without it load as before.
 
 Hit detection in calibration files
 ----------------------------------
@@ -152,6 +157,9 @@ class Kit:
         The STFT settings the templates were made with; transcription must use the same.
     sources : tuple of str
         Where each template came from (for provenance).
+    alternates : tuple of (SpectrogramSettings, np.ndarray [shape=(n_bins', n_templates)])
+        The same template columns measured with other STFT settings (live trigger mode's
+        short window, :mod:`drumnmf.live.templates`); empty by default.
     """
 
     names: tuple[str, ...]
@@ -160,11 +168,13 @@ class Kit:
     template_drums: tuple[int, ...]
     settings: SpectrogramSettings = field(default_factory=SpectrogramSettings)
     sources: tuple[str, ...] = ()
+    alternates: tuple[tuple[SpectrogramSettings, np.ndarray], ...] = ()
 
     def __post_init__(self) -> None:
         t = np.array(self.templates, dtype=np.float64)  # private copy
         t.setflags(write=False)
         object.__setattr__(self, "templates", t)
+        object.__setattr__(self, "alternates", _checked_alternates(self.alternates, t.shape[1]))
         n = len(self.names)
         if n == 0:
             raise DrumnmfError("a kit needs at least one drum; calibrate kick, snare, hihat...")
@@ -228,6 +238,7 @@ class Kit:
             sources=tuple(self.sources[j] for j in cols)
             if len(self.sources) == len(self.template_drums)
             else self.sources,
+            alternates=tuple((s, a[:, cols]) for s, a in self.alternates),
         )
 
     def check_settings(self, settings: SpectrogramSettings) -> None:
@@ -257,6 +268,19 @@ class Kit:
                 for j, d in enumerate(self.template_drums)
             ],
             "sources": list(self.sources),
+            **(
+                {
+                    "alternates": [
+                        {
+                            "settings": s.to_dict(),
+                            "templates": [[float(f"{v:.6g}") for v in col] for col in a.T],
+                        }
+                        for s, a in self.alternates
+                    ]
+                }
+                if self.alternates
+                else {}
+            ),
         }
 
     @classmethod
@@ -281,6 +305,13 @@ class Kit:
             notes = tuple(int(d["midi_note"]) for d in data["drums"])
             columns = [np.asarray(t["spectrum"], dtype=np.float64) for t in data["templates"]]
             owners = tuple(names.index(str(t["drum"])) for t in data["templates"])
+            alternates = tuple(
+                (
+                    SpectrogramSettings.from_dict(a["settings"]),
+                    np.asarray(a["templates"], dtype=np.float64).T,
+                )
+                for a in data.get("alternates", ())
+            )
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise DrumnmfError(f"{name} is malformed ({exc!r}); recalibrate it") from exc
         if not columns:
@@ -295,11 +326,38 @@ class Kit:
                 template_drums=owners,
                 settings=settings,
                 sources=tuple(str(s) for s in data.get("sources", ())),
+                alternates=alternates,
             )
         except DrumnmfError as exc:
             raise DrumnmfError(f"{name} is invalid: {exc}; recalibrate it") from exc
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise DrumnmfError(f"{name} is malformed ({exc!r}); recalibrate it") from exc
+
+
+def _checked_alternates(
+    alternates: Any, n_templates: int
+) -> tuple[tuple[SpectrogramSettings, np.ndarray], ...]:
+    """Private read-only copies of a kit's alternate templates, checked."""
+    out = []
+    for settings, templates in alternates:
+        a = np.array(templates, dtype=np.float64)
+        if not isinstance(settings, SpectrogramSettings) or a.shape != (
+            settings.n_bins,
+            n_templates,
+        ):
+            raise DrumnmfError(
+                f"alternate templates must have shape (n_bins, {n_templates}) for their "
+                f"settings, got {a.shape}; recalibrate the kit"
+            )
+        if not np.all(np.isfinite(a)) or np.any(a < 0) or not np.all(a.max(axis=0) > 0):
+            raise DrumnmfError(
+                "alternate templates must be finite, nonnegative and not all zero; recalibrate"
+            )
+        a.setflags(write=False)
+        out.append((settings, a))
+    if len({s for s, _ in out}) != len(out):
+        raise DrumnmfError("alternate templates repeat STFT settings; give each settings once")
+    return tuple(out)
 
 
 def save_kit(kit: Kit, path: str | os.PathLike[str]) -> None:

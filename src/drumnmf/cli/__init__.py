@@ -19,6 +19,7 @@ SUBCOMMANDS = (
     "demo",
     "calibrate",
     "transcribe",
+    "listen",
     "score",
     "evaluate",
     "render",

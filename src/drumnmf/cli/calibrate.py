@@ -79,6 +79,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="'time label' onsets of the single recording HIT: calibrate from its isolated hits",
     )
+    parser.add_argument(
+        "--trigger",
+        action="store_true",
+        help="also store templates measured with the short STFT of 'drumnmf listen --mode "
+        "trigger' (window 256, hop 64)",
+    )
     add_settings_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -100,6 +106,10 @@ def run(args: argparse.Namespace) -> int:
 
         onsets = load_annotations(args.annotations).onsets
         kit = calibrate_from_annotations(args.hits[0], onsets, settings=settings, notes=notes)
+        if args.trigger:
+            from drumnmf.live.templates import with_templates_for
+
+            kit = with_templates_for(kit, annotations=(args.hits[0], onsets))
     else:
         kit = calibrate(
             args.hits,
@@ -108,8 +118,15 @@ def run(args: argparse.Namespace) -> int:
             separate=args.separate,
             attack_frames=args.attack_frames,
         )
+        if args.trigger:
+            from drumnmf.live.templates import with_templates_for
+
+            kit = with_templates_for(
+                kit, args.hits, separate=args.separate, attack_frames=args.attack_frames
+            )
     save_kit(kit, args.out)
     drums = ", ".join(f"{n} ({m})" for n, m in zip(kit.names, kit.midi_notes, strict=True))
-    print(f"wrote {args.out}: {kit.templates.shape[1]} templates for {drums}")
+    extra = "".join(f", also for n_fft {s.n_fft} / hop {s.hop_length}" for s, _ in kit.alternates)
+    print(f"wrote {args.out}: {kit.templates.shape[1]} templates for {drums}{extra}")
     sys.stdout.flush()
     return 0
