@@ -470,10 +470,24 @@ def render_accuracy_doc(
     out += [
         "## Reproduce",
         "",
+        "From the repository root, with `../shared` beside it (the data, and ADTOF's outputs in "
+        "`../shared/peers`):",
+        "",
         "```bash",
         build,
+        "drumnmf corpus build --out corpus --kits-only  # protocol kits, velocity references",
         str(meta.get("command") or "drumnmf experiment accuracy corpus --doc docs/accuracy.md"),
         "```",
+        "",
+        f"This run took {results.seconds / 60:.1f} min for the reported pipelines"
+        + (
+            f" and {ablations.seconds / 60:.1f} min for the ablations"
+            if ablations is not None
+            else ""
+        )
+        + f" ({results.jobs} worker process(es)). With `--cache DIR` every finished run is "
+        "kept: an interrupted run resumes, and a rerun recomputes only the runs whose code, "
+        "variant or files changed.",
         "",
     ]
     return "\n".join(out)
