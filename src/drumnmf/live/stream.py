@@ -58,7 +58,9 @@ __all__ = [
 
 MODES = ("transcribe", "trigger")
 PERCUSSIVE_TAPS = 17  # taps of the causal harmonic median (17 frames = 0.2 s at hop 512)
+ENVELOPE_SECONDS = 0.01  # the picker reads the activation's maximum over this span
 CHUNK_FRAMES = 256  # frames per internal chunk: bounds temporaries of large blocks
+RIDGE = 1e-4  # relative ridge of the per-frame solve: a unique, stable solution
 _OFFLINE_HOP_SECONDS = 512 / 44100  # MAX_RISE_FRAMES is counted in frames of this hop
 
 
@@ -95,6 +97,11 @@ class StreamConfig:
         hi-hat, 0.1 others), relative to the running level.
     min_interval : float > 0
         Shortest time between two hits of one drum, seconds.
+    retrigger_ratio : float in [0, 1]
+        Re-arming (what offline's local-maximum rule does): after a hit, a drum triggers
+        again only once its activation has fallen below this fraction of its peak since
+        the hit (or below its threshold), so one hit that keeps rising is one hit; 0
+        disables it.
     crosstalk_ratio : float >= 0
         Coincidence gate, as offline's (:func:`drumnmf.onsets.suppress_crosstalk`): a hit
         is dropped when a similar drum crossed its threshold within ``coincide`` s of it
@@ -127,6 +134,7 @@ class StreamConfig:
     threshold_window: float = 0.1
     offsets: tuple[tuple[str, float], ...] = ()
     min_interval: float = 0.05
+    retrigger_ratio: float = 0.8
     crosstalk_ratio: float = 0.5
     crosstalk_similarity: float = 0.5
     coincide: float = 0.023
@@ -277,6 +285,9 @@ class _Pending:
 @dataclass
 class _DrumState:
     last_crossing: int = -(10**9)
+    last_onset: int = -(10**9)
+    peak: float = 0.0  # largest activation since the last crossing
+    armed: bool = True
     pending: _Pending | None = None
 
 
@@ -348,6 +359,11 @@ class StreamingTranscriber:
         # Online non-drum statistics.
         self._update_frames = max(1, round(config.harmonic_every * self.frame_rate))
         self._forget = math.exp(-1.0 / (config.memory * self.frame_rate))
+        self._period = np.zeros((n_rows + r_d + r_h, self._update_frames))
+        self._period_fill = 0
+        self._period_weights = self._forget ** np.arange(
+            self._update_frames - 1, -1, -1, dtype=np.float64
+        )
         self._XG = np.zeros((n_rows, r_h))
         self._DG = np.zeros((r_d, r_h))
         self._GG = np.zeros((r_h, r_h))
@@ -374,6 +390,10 @@ class StreamingTranscriber:
         self._level_decay = 0.5 ** (1.0 / (config.level_half_life * self.frame_rate))
         self._offsets = np.array([config.offset(d) for d in kit.names])
         self._min_frames = max(1, round(config.min_interval * self.frame_rate))
+        self._mask_ratio = config.retrigger_ratio
+        self._raw_history = np.zeros(
+            (kit.n_drums, max(1, round(ENVELOPE_SECONDS * self.frame_rate)))
+        )
         self._drums = [_DrumState() for _ in kit.names]
         # Samples: zero padding of n_fft // 2 at the start, as offline.
         self._tail = np.zeros(n_fft // 2)
@@ -404,15 +424,19 @@ class StreamingTranscriber:
         return self._received / self.settings.sample_rate
 
     def state_nbytes(self) -> int:
-        """Bytes held by the transcriber's state (constant while it runs)."""
+        """Bytes held by the transcriber's state (constant while it runs; the sample
+        tail, always shorter than one window, is counted at that bound)."""
+        assert self._tail.size < self.settings.n_fft
         arrays = (
-            self._tail,
+            np.empty(self.settings.n_fft),
             self._feature_history,
             self._W_H,
+            self._period,
             self._XG,
             self._DG,
             self._GG,
             self._activation_history,
+            self._raw_history,
             self._energy_history,
             self._level,
         )
@@ -566,16 +590,25 @@ class StreamingTranscriber:
         return hits
 
     def _accumulate(self, X: np.ndarray, D: np.ndarray, G: np.ndarray) -> None:
+        """Add frames to the non-drum statistics, a whole update period at a time (so the
+        sums, and the result, do not depend on how blocks split the period)."""
         n = X.shape[1]
         self._frame += n
         if not G.shape[0]:
             return
-        weights = self._forget ** np.arange(n - 1, -1, -1, dtype=np.float64)
-        decay = self._forget**n
-        Gw = G * weights
+        stop = self._period_fill + n
+        self._period[:, self._period_fill : stop] = np.concatenate([X, D, G], axis=0)
+        self._period_fill = stop
+        if stop < self._update_frames:
+            return
+        rows, r_d = X.shape[0], D.shape[0]
+        X, D, G = np.split(self._period, [rows, rows + r_d], axis=0)
+        Gw = G * self._period_weights
+        decay = self._forget**stop
         self._XG = decay * self._XG + X @ Gw.T
         self._DG = decay * self._DG + D @ Gw.T
         self._GG = decay * self._GG + G @ Gw.T
+        self._period_fill = 0
 
     def _update_harmonic(self) -> None:
         if not self._W_H.shape[1]:
@@ -589,6 +622,12 @@ class StreamingTranscriber:
     def _pick(
         self, frame: int, activation: np.ndarray, energy: np.ndarray, hits: list[Hit]
     ) -> np.ndarray:
+        raw = self._raw_history
+        raw[:, :-1] = raw[:, 1:]
+        raw[:, -1] = activation
+        # The picker reads the envelope (the maximum over ENVELOPE_SECONDS): a short
+        # window's magnitude follows a low drum's waveform and dips within one hit.
+        activation = raw.max(axis=1)
         history = self._activation_history
         history[:, :-1] = history[:, 1:]
         history[:, -1] = activation
@@ -602,14 +641,21 @@ class StreamingTranscriber:
         previous = history[:, -2]
         above = (activation > threshold) & (activation > previous)
         for i, state in enumerate(self._drums):
+            a = float(activation[i])
+            if not state.armed:
+                state.peak = max(state.peak, a)
+                state.armed = a <= self._mask_ratio * state.peak or a <= threshold[i]
             pending = state.pending
             if pending is not None:
-                pending.strength = max(pending.strength, float(activation[i]))
+                pending.strength = max(pending.strength, a)
                 if frame - pending.crossing >= self._look_frames:
                     self._decide_unless_crosstalk(i, pending, frame, hits)
                     state.pending = None
-            elif above[i] and frame - state.last_crossing >= self._min_frames:
+                continue
+            if above[i] and state.armed and frame - state.last_crossing >= self._min_frames:
                 state.last_crossing = frame
+                state.armed = self._mask_ratio <= 0
+                state.peak = a
                 state.pending = _Pending(frame, float(threshold[i]), float(activation[i]))
         if self._look_frames == 0:
             for i, state in enumerate(self._drums):
@@ -640,13 +686,15 @@ class StreamingTranscriber:
         history = self._activation_history[i]
         # history[-1] is ``frame``; the rise is searched back from the decision frame.
         back = frame - pending.crossing
-        span = history[-min(back + self._rise_frames + 1, history.size) :]
+        since = frame - self._drums[i].last_onset  # the rise never reaches the previous hit
+        span = history[-min(back + self._rise_frames + 1, history.size, since) :]
         first = frame - span.size + 1
         cross = pending.crossing - first
         trough = int(np.argmin(span[: cross + 1]))
         rise = np.diff(span[trough:])
         onset = first + trough + 1 + int(np.argmax(rise)) if rise.size else pending.crossing
         settings = self.settings
+        self._drums[i].last_onset = int(onset)
         confidence = 1.0 - pending.threshold / pending.strength if pending.strength > 0 else 0.0
         return Hit(
             time=onset * settings.frame_seconds,
@@ -667,7 +715,7 @@ def _nnls_columns(W: np.ndarray, X: np.ndarray) -> np.ndarray:
     from scipy.optimize import nnls
 
     G = W.T @ W
-    G[np.diag_indices_from(G)] += 1e-10 * float(np.trace(G)) / max(G.shape[0], 1) + 1e-300
+    G[np.diag_indices_from(G)] += RIDGE * float(np.trace(G)) / max(G.shape[0], 1) + 1e-300
     L = np.linalg.cholesky(G)
     Y = np.linalg.solve(L, W.T @ X)
     A = np.ascontiguousarray(L.T)
