@@ -174,7 +174,6 @@ class Kit:
         t = np.array(self.templates, dtype=np.float64)  # private copy
         t.setflags(write=False)
         object.__setattr__(self, "templates", t)
-        object.__setattr__(self, "alternates", _checked_alternates(self.alternates, t.shape[1]))
         n = len(self.names)
         if n == 0:
             raise DrumnmfError("a kit needs at least one drum; calibrate kick, snare, hihat...")
@@ -207,6 +206,7 @@ class Kit:
                 raise DrumnmfError(
                     f"template {j} of '{drum}' is all zero; recalibrate it from an audible hit"
                 )
+        object.__setattr__(self, "alternates", _checked_alternates(self.alternates, t.shape[1]))
 
     @property
     def n_drums(self) -> int:

@@ -610,6 +610,12 @@ def output_stem(path: str | os.PathLike[str]) -> str:
 FORMATS = ("csv", "json", "mid")
 
 
+def _levels(kit: Kit) -> dict[str, float] | None:
+    """The kit's calibration level per drum, for calibrated MIDI velocities (None: unknown)."""
+    levels = tuple(getattr(kit, "levels", ()))
+    return dict(zip(kit.names, levels, strict=True)) if levels else None
+
+
 def save_transcription(
     transcription: Transcription,
     out_dir: str | os.PathLike[str],
@@ -669,6 +675,7 @@ def save_transcription(
             notes,
             note_map=note_map,
             tempo_map=tempo_map,
+            levels=_levels(transcription.kit),
         )
     if score is not None:
         from drumnmf.notation.outputs import write_score_files

@@ -48,7 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=(
             "examples:\n"
             "  drumnmf corpus build --out corpus/\n"
-            "  drumnmf corpus build --out /tmp/small --max-per-split 2 --kits GMRockKit --no-mdb"
+            "  drumnmf corpus build --out /tmp/small --max-per-split 2 --kits GMRockKit --no-mdb\n"
+            "  drumnmf corpus build --out corpus/ --kits-only"
         ),
         formatter_class=HelpFormatter,
     )
@@ -57,7 +58,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--shared",
         type=Path,
         metavar="DIR",
-        help="folder holding groove_midi/ and mdb_drums/ (default: ../shared/data)",
+        help="folder holding groove_midi/ and mdb_drums/ (default: shared/data in the working "
+        "directory or the nearest parent that has one, e.g. ../shared/data from the "
+        "repository root)",
     )
     build.add_argument(
         "--max-per-split",
@@ -91,6 +94,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     build.add_argument("--no-mdb", action="store_true", help="leave out the MDB Drums tracks")
     build.add_argument("--force", action="store_true", help="rewrite audio that exists")
+    build.add_argument(
+        "--kits-only",
+        action="store_true",
+        help="add only the calibration protocols (hits of every piece, at one and at 4 "
+        "velocities, and the paper3/full/velocities kits) and the velocity references to "
+        "the corpus in --out; nothing there is rewritten",
+    )
     build.add_argument(
         "--no-install",
         action="store_true",
@@ -135,6 +145,7 @@ def _install(missing: list[str], *, allowed: bool) -> None:
 def run(args: argparse.Namespace) -> int:
     from drumnmf.evaluation.corpus import (
         CORPUS_KITS,
+        add_protocols,
         build_corpus,
         load_manifest,
         missing_dependencies,
@@ -151,6 +162,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(manifest.items)} items in {manifest.root}")
         return 0
 
+    if args.kits_only:
+        started = time.perf_counter()
+        written = add_protocols(
+            args.out, shared=args.shared, progress=lambda line: print(line, flush=True)
+        )
+        print(f"added {len(written)} file(s) to {args.out}, {time.perf_counter() - started:.0f} s")
+        return 0
     kits = tuple(args.kits) if args.kits else CORPUS_KITS
     if args.max_per_split is not None and args.max_per_split < 1:
         raise DrumnmfError(f"--max-per-split must be >= 1, got {args.max_per_split}")

@@ -35,29 +35,25 @@ Manifest (``manifest.json``, ``"format": "drumnmf-corpus"``)::
                 "kit_name": "GMRockKit", "accompaniment": "MusicDelta_Rock",
                 "ratio_db": 0.0, "duration": 30.0}, ...]}
 
-Paths inside the corpus folder are relative to it; others (the MDB recordings read in
-place from the shared folder) are absolute.
+Every path is relative to the corpus folder (the MDB recordings read in place from the
+shared folder through ``..`` steps), and ``config`` records the sha256 of the material read
+(``input_digest``) rather than where it was or how long the build took, so two builds of
+the same material give byte-identical manifests.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import os
-import re
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from drumnmf.errors import DrumnmfError
 
 if TYPE_CHECKING:
-    from drumnmf.kit import Kit
+    pass
 
 __all__ = [
     "CORPUS_KITS",
@@ -65,8 +61,11 @@ __all__ = [
     "HYDROGEN_DRUMKITS",
     "CorpusItem",
     "Manifest",
+    "accompaniment_index",
+    "add_protocols",
     "build_corpus",
     "default_shared_dir",
+    "input_digest",
     "install_command",
     "load_manifest",
     "missing_dependencies",
@@ -74,7 +73,7 @@ __all__ = [
 
 MANIFEST_FORMAT = "drumnmf-corpus"
 MANIFEST_VERSION = 1
-HYDROGEN_DRUMKITS = Path("/usr/share/hydrogen/data/drumkits")
+HYDROGEN_DRUMKITS: Path = Path("/usr/share/hydrogen/data/drumkits")
 # The Hydrogen kits the corpus is rendered with (GPL / CC BY-SA: used here, never shipped).
 CORPUS_KITS: tuple[str, ...] = (
     "GMRockKit",
@@ -202,15 +201,17 @@ class Manifest:
 
 
 def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path.resolve())
+    """``path`` relative to ``root``, with ``..`` steps when outside it (location-free)."""
+    return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
 
 
 def _absolute(text: str, root: Path) -> Path:
     p = Path(text)
-    return p if p.is_absolute() else root / p
+    if p.is_absolute():
+        return p
+    if ".." in p.parts:  # outside the corpus: resolve the corpus folder (maybe a link) first
+        return Path(os.path.normpath(root.resolve() / p))
+    return root / p
 
 
 def load_manifest(path: str | os.PathLike[str]) -> Manifest:
@@ -253,8 +254,32 @@ def load_manifest(path: str | os.PathLike[str]) -> Manifest:
 # ----------------------------------------------------------------------------- dependencies
 
 
-def default_shared_dir() -> Path:
-    """``../shared/data`` beside the repository holding this package (source checkouts)."""
+SHARED_MARKERS = ("groove_midi", "mdb_drums")
+
+
+def default_shared_dir(start: str | os.PathLike[str] | None = None) -> Path:
+    """The shared data folder: ``shared/data`` in ``start`` or one of its parents.
+
+    The search begins in ``start`` (the working directory by default), so that from a
+    repository root it finds ``../shared/data`` whether drumnmf is installed from the
+    checkout or into a virtual environment; a folder counts when it holds ``groove_midi/``
+    or ``mdb_drums/``. When none does, the source checkout's own ``../shared/data`` is
+    returned (it may not exist; :func:`build_corpus` then says to pass ``--shared``).
+
+    Parameters
+    ----------
+    start : path-like, optional
+        Where to begin (default: the working directory).
+
+    Returns
+    -------
+    Path
+    """
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "shared" / "data"
+        if any((candidate / marker).is_dir() for marker in SHARED_MARKERS):
+            return candidate
     return Path(__file__).resolve().parents[4] / "shared" / "data"
 
 
@@ -271,354 +296,10 @@ def install_command() -> list[str]:
     return ["apt-get", "install", "-y", "--no-install-recommends", *DEBIAN_PACKAGES]
 
 
-# ----------------------------------------------------------------------------- building
-
-
-ProgressCallback = Callable[[str], Any]
-
-
-def _groove_performances(
-    shared: Path, splits: Sequence[str], max_per_split: int | None
-) -> list[dict[str, str]]:
-    """The "beat" rows of Groove MIDI's info.csv, by split, evenly spread when limited."""
-    info = shared / "groove_midi" / "info.csv"
-    if not info.is_file():
-        raise DrumnmfError(
-            f"Groove MIDI info.csv not found at '{info}'; pass --shared pointing to the "
-            "folder holding groove_midi/ and mdb_drums/"
-        )
-    with info.open(newline="", encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r.get("beat_type") == "beat"]
-    chosen = []
-    for split in splits:
-        pool = sorted((r for r in rows if r["split"] == split), key=lambda r: r["midi_filename"])
-        if max_per_split is not None and len(pool) > max_per_split:
-            picks = np.unique(np.linspace(0, len(pool) - 1, max_per_split).round().astype(int))
-            pool = [pool[i] for i in picks]
-        chosen += pool
-    return chosen
-
-
-def _performance_name(row: Mapping[str, str]) -> str:
-    """``drummer1/session1/2_funk_80_beat_4-4.mid`` -> ``drummer1_session1_2_funk_80_beat_4-4``."""
-    return Path(row["midi_filename"]).with_suffix("").as_posix().replace("/", "_")
-
-
-def _mdb_tracks(shared: Path) -> dict[str, dict[str, Any]]:
-    tracks = shared / "mdb_drums" / "tracks.json"
-    if not tracks.is_file():
-        raise DrumnmfError(
-            f"MDB Drums tracks.json not found at '{tracks}'; pass --shared pointing to the "
-            "folder holding groove_midi/ and mdb_drums/"
-        )
-    data = json.loads(tracks.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise DrumnmfError(f"'{tracks}' is malformed; expected a track -> info mapping")
-    return dict(sorted(data.items()))
-
-
-def _write_audio_once(path: Path, samples: np.ndarray, rate: int, *, force: bool) -> None:
-    from drumnmf.io.audio import write_audio
-
-    if force or not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_audio(path, samples, rate)
-
-
-def _build_groove(
-    out: Path,
-    shared: Path,
-    *,
-    kits: Sequence[str],
-    drumkits: Path,
-    splits: Sequence[str],
-    max_per_split: int | None,
-    max_seconds: float,
-    ratios_db: Sequence[float],
-    audio_format: str,
-    force: bool,
-    progress: ProgressCallback,
-) -> list[CorpusItem]:
-    from drumnmf.evaluation.render import (
-        calibrated_kit,
-        calibration_hits,
-        load_hydrogen_kit,
-        mix_at_ratio,
-        render_midi,
-        write_reference,
-    )
-    from drumnmf.io.audio import load_audio
-    from drumnmf.kit import save_kit
-
-    rows = _groove_performances(shared, splits, max_per_split)
-    accompaniment_files = sorted((shared / "mdb_drums" / "audio" / "accompaniment").glob("*.flac"))
-    if ratios_db and not accompaniment_files:
-        raise DrumnmfError(
-            f"no accompaniment (*.flac) in '{shared / 'mdb_drums' / 'audio' / 'accompaniment'}'"
-        )
-    items: list[CorpusItem] = []
-    for kit_name in kits:
-        sample_kit = load_hydrogen_kit(drumkits / kit_name)
-        rate = sample_kit.sample_rate
-        accompaniments = [load_audio(p, sample_rate=rate) for p in accompaniment_files]
-        kit_dir = out / "kits" / kit_name
-        (kit_dir / "hits").mkdir(parents=True, exist_ok=True)
-        hits = calibration_hits(sample_kit)
-        for sound, (samples, hit_rate) in hits:
-            _write_audio_once(kit_dir / "hits" / f"{sound}.wav", samples, hit_rate, force=force)
-        kit_path = kit_dir / "kit.json"
-        save_kit(calibrated_kit(sample_kit, hits=hits), kit_path)
-        progress(f"kit {kit_name}: {', '.join(s for s, _ in hits)}")
-        for number, row in enumerate(rows):
-            name = _performance_name(row)
-            base = f"groove/{row['split']}/{kit_name}"
-            reference = out / base / "reference" / f"{name}.txt"
-            drums_path = out / base / "drums" / f"{name}.{audio_format}"
-            wanted = [drums_path] + [
-                out / base / f"acc{r:g}db" / f"{name}.{audio_format}" for r in ratios_db
-            ]
-            rendering = None
-            if force or not all(p.is_file() for p in [reference, *wanted]):
-                midi = shared / "groove_midi" / row["midi_filename"]
-                rendering = render_midi(midi, sample_kit, max_seconds=max_seconds)
-                reference.parent.mkdir(parents=True, exist_ok=True)
-                write_reference(reference, rendering.onsets)
-                _write_audio_once(drums_path, rendering.audio, rate, force=True)
-                drums, duration = rendering.audio, rendering.duration
-            else:
-                import soundfile as sf
-
-                duration = float(sf.info(str(drums_path)).duration)
-                drums = None
-            item = partial(
-                CorpusItem,
-                reference=reference,
-                kit=kit_path,
-                split=row["split"],
-                leaky=False,
-                source="groove",
-                kit_name=kit_name,
-                duration=round(duration, 6),
-            )
-            items.append(item(id=f"{base}/drums/{name}", subset=f"{base}/drums", audio=drums_path))
-            k = number % len(accompaniment_files) if accompaniment_files else 0
-            for ratio, path in zip(ratios_db, wanted[1:], strict=True):
-                if drums is not None:
-                    mixture = mix_at_ratio(drums, accompaniments[k], ratio_db=ratio)
-                    _write_audio_once(path, mixture.audio, rate, force=True)
-                subset = f"{base}/acc{ratio:g}db"
-                items.append(
-                    item(
-                        id=f"{subset}/{name}",
-                        subset=subset,
-                        audio=path,
-                        accompaniment=accompaniment_files[k].stem.removesuffix("_ACCOMP"),
-                        ratio_db=float(ratio),
-                    )
-                )
-            progress(f"{base}: {name} ({duration:.1f} s)")
-    return items
-
-
-def _mdb_kit(audio: np.ndarray, onsets: Mapping[str, np.ndarray], rate: int) -> Kit:
-    """Leaky templates cut from the annotated hits of a drum-only recording.
-
-    :func:`drumnmf.kit.calibrate_from_annotations` with isolation relaxed as needed and
-    companions subtracted for drums that never sound alone; drums with no usable hit are
-    left out.
-    """
-    from drumnmf.kit import calibrate_from_annotations
-
-    chosen = {d: t for d, t in onsets.items() if d in MDB_TEMPLATE_DRUMS and np.size(t)}
-    return calibrate_from_annotations(audio, chosen, sample_rate=rate, skip_missing=True)
-
-
-def _build_mdb(
-    out: Path, shared: Path, *, audio_format: str, force: bool, progress: ProgressCallback
-) -> list[CorpusItem]:
-    from drumnmf.evaluation.render import mix_at_ratio, write_reference
-    from drumnmf.io.annotations import load_mdb
-    from drumnmf.io.audio import load_audio
-    from drumnmf.kit import save_kit
-
-    mdb = shared / "mdb_drums"
-    items: list[CorpusItem] = []
-    for track, info in _mdb_tracks(shared).items():
-        split = str(info.get("split", "dev"))
-        drum_path = mdb / "audio" / "drum_only" / f"{track}_Drum.wav"
-        class_path = mdb / "annotations" / "class" / f"{track}_class.txt"
-        if not drum_path.is_file() or not class_path.is_file():
-            raise DrumnmfError(f"MDB Drums track '{track}' lacks '{drum_path}' or '{class_path}'")
-        onsets = load_mdb(class_path).onsets
-        reference = out / "mdb" / "reference" / f"{track}.txt"
-        reference.parent.mkdir(parents=True, exist_ok=True)
-        write_reference(reference, onsets)
-        rate = 44100
-        drums = load_audio(drum_path, sample_rate=rate)
-        kit_path = out / "mdb" / "kits" / f"{track}.json"
-        kit_path.parent.mkdir(parents=True, exist_ok=True)
-        save_kit(_mdb_kit(drums, onsets, rate), kit_path)
-        duration = round(drums.size / rate, 6)
-        item = partial(
-            CorpusItem,
-            reference=reference,
-            kit=kit_path,
-            split=split,
-            leaky=True,
-            source="mdb",
-            kit_name=track,
-            duration=duration,
-        )
-        items.append(item(id=f"mdb/drums/{track}", subset="mdb/drums", audio=drum_path))
-        acc_path = mdb / "audio" / "accompaniment" / f"{track}_ACCOMP.flac"
-        if acc_path.is_file():
-            accompaniment = load_audio(acc_path, sample_rate=rate) / MDB_ACCOMPANIMENT_GAIN
-            rms = float(np.sqrt(np.mean(np.square(drums, dtype=np.float64))))
-            rms_acc = float(np.sqrt(np.mean(np.square(accompaniment, dtype=np.float64))))
-            ratio = 20 * np.log10(rms / rms_acc)
-            mixture = mix_at_ratio(drums, accompaniment, ratio_db=ratio)
-            mix_path = out / "mdb" / "acc" / f"{track}.{audio_format}"
-            _write_audio_once(mix_path, mixture.audio, rate, force=force)
-            items.append(
-                item(
-                    id=f"mdb/acc/{track}",
-                    subset="mdb/acc",
-                    audio=mix_path,
-                    accompaniment=track,
-                    ratio_db=round(float(ratio), 2),
-                )
-            )
-        full_mix = mdb / "audio" / "full_mix" / f"{track}_MIX.wav"
-        if full_mix.is_file():
-            items.append(item(id=f"mdb/mix/{track}", subset="mdb/mix", audio=full_mix))
-        progress(f"mdb: {track} ({duration:.1f} s)")
-    return items
-
-
-def build_corpus(
-    out: str | os.PathLike[str],
-    *,
-    shared: str | os.PathLike[str] | None = None,
-    kits: Sequence[str] = CORPUS_KITS,
-    drumkits: str | os.PathLike[str] = HYDROGEN_DRUMKITS,
-    splits: Sequence[str] = ("train", "validation"),
-    max_per_split: int | None = None,
-    max_seconds: float = 30.0,
-    ratios_db: Sequence[float] = (0.0, -6.0),
-    mdb: bool = True,
-    audio_format: str = "flac",
-    force: bool = False,
-    progress: ProgressCallback | None = None,
-) -> Manifest:
-    """Build the development corpus and write its manifest.
-
-    Audio already present is kept (rebuilding is incremental) unless ``force``; kits,
-    references and the manifest are always rewritten.
-
-    Parameters
-    ----------
-    out : path-like
-        Corpus folder (created).
-    shared : path-like, optional
-        Folder holding ``groove_midi/`` and ``mdb_drums/``; :func:`default_shared_dir`
-        when None.
-    kits : sequence of str
-        Hydrogen kit folders (under ``drumkits``) to render with.
-    drumkits : path-like
-        Where the Hydrogen kits are (Debian: ``/usr/share/hydrogen/data/drumkits``).
-    splits : sequence of str
-        Groove MIDI splits to render (``train``, ``validation``).
-    max_per_split : int > 0, optional
-        Most performances per split, spread evenly over the split's sorted list.
-    max_seconds : float > 0
-        Render only the first ``max_seconds`` of each performance.
-    ratios_db : sequence of float
-        Drum-to-accompaniment ratios of the mixed versions, dB.
-    mdb : bool
-        Include the MDB Drums tracks.
-    audio_format : {"flac", "wav"}
-    force : bool
-        Rewrite audio that already exists.
-    progress : callable, optional
-        Called with a line of text after each step (the CLI prints it).
-
-    Returns
-    -------
-    Manifest
-    """
-    started = time.perf_counter()
-    shared_dir = Path(shared) if shared is not None else default_shared_dir()
-    if not shared_dir.is_dir():
-        raise DrumnmfError(
-            f"shared data folder not found: '{shared_dir}'; pass --shared DIR (the folder "
-            "holding groove_midi/ and mdb_drums/)"
-        )
-    if audio_format not in ("flac", "wav"):
-        raise DrumnmfError(f"audio_format must be 'flac' or 'wav', got {audio_format!r}")
-    if max_per_split is not None and max_per_split < 1:
-        raise DrumnmfError(f"max_per_split must be a positive count, got {max_per_split!r}")
-    if not np.isfinite(max_seconds) or max_seconds <= 0:
-        raise DrumnmfError(f"max_seconds must be > 0, got {max_seconds!r}")
-    missing = missing_dependencies(drumkits=drumkits, kits=kits)
-    if missing:
-        raise DrumnmfError(
-            f"Hydrogen kit(s) {', '.join(missing)} not found in '{drumkits}'; install them "
-            f"with: sudo {' '.join(install_command())}"
-        )
-    root = Path(out)
-    root.mkdir(parents=True, exist_ok=True)
-    report = progress or (lambda _line: None)
-    items = _build_groove(
-        root,
-        shared_dir,
-        kits=kits,
-        drumkits=Path(drumkits),
-        splits=splits,
-        max_per_split=max_per_split,
-        max_seconds=max_seconds,
-        ratios_db=ratios_db,
-        audio_format=audio_format,
-        force=force,
-        progress=report,
-    )
-    if mdb:
-        items += _build_mdb(root, shared_dir, audio_format=audio_format, force=force,
-                            progress=report)  # fmt: skip
-    config = {
-        "kits": list(kits),
-        "splits": list(splits),
-        "max_per_split": max_per_split,
-        "max_seconds": max_seconds,
-        "ratios_db": list(ratios_db),
-        "mdb": mdb,
-        "audio_format": audio_format,
-        "shared": str(shared_dir.resolve()),
-        "drumkits": str(Path(drumkits).resolve()),
-        "build_seconds": round(time.perf_counter() - started, 1),
-    }
-    sources = {
-        "groove_midi": "Groove MIDI Dataset v1.0.0 (Gillick et al. 2019), CC BY 4.0",
-        "mdb_drums": "MDB Drums (Southall et al. 2017) / MedleyDB, CC BY-NC-SA 4.0",
-        "kits": {k: _kit_license(Path(drumkits) / k) for k in kits},
-    }
-    manifest = Manifest(items=tuple(items), root=root, config=config, sources=sources)
-    from drumnmf.io.export import write_json
-
-    write_json(
-        root / "manifest.json",
-        {
-            "format": MANIFEST_FORMAT,
-            "version": MANIFEST_VERSION,
-            "config": config,
-            "sources": sources,
-            "items": [item.to_dict(root) for item in items],
-        },
-    )
-    return manifest
-
-
-def _kit_license(folder: Path) -> str:
-    """The licence a Hydrogen kit's drumkit.xml declares."""
-    text = (folder / "drumkit.xml").read_text(encoding="utf-8", errors="replace")
-    found = re.search(r"<licen[cs]e>(.*?)</licen[cs]e>", text, flags=re.S)
-    return found.group(1).strip() if found and found.group(1).strip() else "see Debian copyright"
+# The builder lives in its own module; its public names are part of this one's API.
+from drumnmf.evaluation.corpus_build import (  # noqa: E402
+    accompaniment_index,
+    add_protocols,
+    build_corpus,
+    input_digest,
+)

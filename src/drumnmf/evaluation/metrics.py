@@ -38,6 +38,11 @@ Aggregates
     P, R and F from the sums. *Macro*: per drum, the mean over files of the file's F; for
     ``"all"``, the mean over files of each file's mean F over its drums. NaN values are
     left out of every mean; a mean of nothing is NaN.
+Classes
+    :func:`scoring_classes` is the one rule that pools drums into classes for scoring, used
+    by ``drumnmf evaluate`` and ``drumnmf experiment`` alike: both sides reduced with
+    :func:`~drumnmf.io.annotations.reduce_classes`, merging only onsets of one class at the
+    same instant (``SCORING_MERGE_WINDOW = 0``); two estimates 20 ms apart stay two.
 Oracle top-k
     With ``top_k=True``, only the k strongest estimates of each drum in each file are
     scored, k being that drum's number of reference onsets in that file (ties go to the
@@ -49,7 +54,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import mir_eval.util
 import numpy as np
@@ -59,17 +64,23 @@ from drumnmf.errors import DrumnmfError
 from drumnmf.io.annotations import (
     Annotations,
     order_drums,
+    reduce_classes,
 )
+
+if TYPE_CHECKING:
+    from drumnmf.evaluation.velocity import VelocityResult
 
 __all__ = [
     "DEFAULT_WINDOW",
     "EMPTY_POLICIES",
     "MAX_TIME",
+    "SCORING_MERGE_WINDOW",
     "DrumScore",
     "EvaluationResult",
     "FileScore",
     "evaluate",
     "score_onsets",
+    "scoring_classes",
     "select_top_k",
     "validate",
 ]
@@ -80,6 +91,24 @@ DEFAULT_WINDOW = 0.05  # s, mir_eval's onset window
 MAX_TIME = 30000.0  # s, mir_eval.onset.MAX_TIME: larger times are probably not seconds
 EMPTY_POLICIES: tuple[str, ...] = ("skip", "zero", "one")
 _EMPTY_VALUE = {"skip": math.nan, "zero": 0.0, "one": 1.0}
+SCORING_MERGE_WINDOW = 0.0  # s: only onsets of one class at one instant become one
+
+
+def scoring_classes(onsets: Any, classes: int = 3) -> Any:
+    """Pool canonical drums into 3 or 5 classes by the scoring rule (module docstring).
+
+    Parameters
+    ----------
+    onsets : Annotations or mapping str -> np.ndarray [shape=(n,)]
+        Onset times in seconds per canonical drum (with strengths, for Annotations).
+    classes : {3, 5}
+
+    Returns
+    -------
+    Annotations or dict str -> np.ndarray
+        As :func:`~drumnmf.io.annotations.reduce_classes` with ``merge_window=0``.
+    """
+    return reduce_classes(onsets, classes, merge_window=SCORING_MERGE_WINDOW)
 
 
 # ----------------------------------------------------------------------------- results
@@ -229,6 +258,9 @@ class EvaluationResult:
     empty_references : tuple of str
         Paths of reference files that are empty (0 bytes): scored as a recording with no
         hits, which is rarely what was meant.
+    velocity : VelocityResult or None
+        Recall by reference velocity and articulation, and the strength/velocity
+        correlation (:mod:`drumnmf.evaluation.velocity`), when references had velocities.
     """
 
     files: dict[str, FileScore]
@@ -246,6 +278,7 @@ class EvaluationResult:
     sources: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     failed: tuple[tuple[str, str], ...] = ()
     empty_references: tuple[str, ...] = ()
+    velocity: VelocityResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready document of the settings and every score; NaN becomes ``None``."""
@@ -278,6 +311,7 @@ class EvaluationResult:
             "unmatched_estimates": list(self.unmatched_estimates),
             "failed": [{"path": p, "reason": r} for p, r in self.failed],
             "empty_references": list(self.empty_references),
+            "velocity": None if self.velocity is None else self.velocity.to_dict(),
         }
 
     def format_table(self, *, per_file: bool = True) -> str:
@@ -330,6 +364,8 @@ class EvaluationResult:
             )
         if self.unmatched_estimates:
             lines += ["", f"estimates without a reference: {', '.join(self.unmatched_estimates)}"]
+        if self.velocity is not None:
+            lines += ["", self.velocity.format_table()]
         return "\n".join(lines)
 
 

@@ -23,14 +23,15 @@ from drumnmf.evaluation.metrics import (
     _check_empty,
     _check_window,
     evaluate,
+    scoring_classes,
 )
+from drumnmf.evaluation.velocity import evaluate_velocity, has_velocities
 from drumnmf.io.annotations import (
     CLASSES,
     FORMATS,
     SUFFIXES,
     Annotations,
     load_annotations,
-    reduce_classes,
 )
 
 __all__ = [
@@ -225,7 +226,10 @@ def evaluate_paths(
     -------
     EvaluationResult
         With ``classes``, ``sources``, the unmatched estimates, the failed files and the
-        empty references filled in.
+        empty references filled in; and ``velocity``
+        (:func:`drumnmf.evaluation.velocity.evaluate_velocity`) when references carry
+        velocities (MIDI, Groove, ``time,drum,velocity`` CSV), classes are reduced and
+        ``top_k`` is off.
     """
     if errors not in ("raise", "skip"):
         raise DrumnmfError(f"errors={errors!r} must be 'raise' or 'skip'")
@@ -242,6 +246,7 @@ def evaluate_paths(
     references: dict[str, Annotations] = {}
     estimates: dict[str, Annotations] = {}
     failed: list[tuple[str, str]] = []
+    with_velocities: dict[str, Annotations] = {}
     for pair in pairing.pairs:
         reference = estimate = None
         for path, fmt, side in (
@@ -251,7 +256,7 @@ def evaluate_paths(
             if path is None:
                 continue
             try:
-                read = _read(path, fmt, classes)
+                raw, read = _read(path, fmt, classes)
             except DrumnmfError as exc:
                 if errors == "raise":
                     raise
@@ -259,6 +264,8 @@ def evaluate_paths(
                 break
             if side == "reference":
                 reference = read
+                if classes is not None and has_velocities(raw):
+                    with_velocities[pair.name] = raw
             else:
                 estimate = read
         if reference is None or (pair.estimate is not None and estimate is None):
@@ -272,6 +279,14 @@ def evaluate_paths(
             + "; ".join(f"{path}: {reason}" for path, reason in failed)
         )
     scored = [p for p in pairing.pairs if p.name in references]
+    velocity = None
+    if classes is not None and not top_k:
+        velocity = evaluate_velocity(
+            {n: a for n, a in with_velocities.items() if n in references},
+            estimates,
+            classes=classes,
+            window=win,
+        )
     result = evaluate(
         references,
         estimates,
@@ -290,6 +305,7 @@ def evaluate_paths(
         },
         failed=tuple(failed),
         empty_references=tuple(str(p.reference) for p in scored if _is_empty(p.reference)),
+        velocity=velocity,
     )
 
 
@@ -300,14 +316,15 @@ def _is_empty(path: Path) -> bool:
         return False
 
 
-def _read(path: Path, fmt: str, classes: int | None) -> Annotations:
+def _read(path: Path, fmt: str, classes: int | None) -> tuple[Annotations, Annotations]:
+    """The annotations as read, and as scored (pooled into ``classes``)."""
     try:
         annotations = load_annotations(path, fmt=fmt)
     except OSError as exc:
         raise DrumnmfError(f"cannot read '{path}' ({exc.strerror or exc})") from None
     if classes is None:
-        return annotations
+        return annotations, annotations
     try:
-        return reduce_classes(annotations, classes)
+        return annotations, scoring_classes(annotations, classes)
     except DrumnmfError as exc:
         raise DrumnmfError(f"{path.name}: {exc}") from None

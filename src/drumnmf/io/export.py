@@ -24,8 +24,10 @@ from drumnmf.io.notemaps import PEDAL_CONTROL, NoteMap
 from drumnmf.io.tempomap import TempoMap
 
 __all__ = [
+    "LEVEL_VELOCITY",
     "atomic_path",
     "check_writable_dir",
+    "midi_velocities",
     "onset_rows",
     "write_csv",
     "write_json",
@@ -130,6 +132,39 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__} to JSON")
 
 
+LEVEL_VELOCITY = 90  # MIDI velocity of a hit as loud as the calibration hit
+
+
+def midi_velocities(
+    strengths: np.ndarray, *, level: float | None = None, level_velocity: int = LEVEL_VELOCITY
+) -> np.ndarray:
+    """MIDI velocities (1..127) of one drum's onsets from their strengths.
+
+    Parameters
+    ----------
+    strengths : np.ndarray [shape=(n,)]
+        Activation heights (not modified).
+    level : float > 0, optional
+        The strength of a hit as loud as the calibration hit: velocities are then
+        ``level_velocity * strength / level``. Without it, relative to the strongest onset
+        (127) with a floor of 20.
+    level_velocity : int in 1..127
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), int]
+    """
+    s = np.asarray(strengths, dtype=np.float64)
+    if not 1 <= int(level_velocity) <= 127:
+        raise DrumnmfError(f"level_velocity must be a MIDI velocity 1..127, got {level_velocity!r}")
+    if level is not None:
+        if not (np.isfinite(level) and level > 0):
+            raise DrumnmfError(f"a calibration level must be > 0, got {level!r}; recalibrate")
+        return np.clip(np.rint(level_velocity * s / float(level)), 1, 127).astype(int)
+    top = float(s.max()) if s.size else 1.0
+    return np.clip(np.rint(20 + 107 * s / (top or 1.0)), 1, 127).astype(int)
+
+
 def write_midi(
     path: str | os.PathLike[str],
     onsets: Mapping[str, np.ndarray],
@@ -141,11 +176,17 @@ def write_midi(
     ticks_per_beat: int = 480,
     note_map: NoteMap | str | os.PathLike[str] | None = None,
     tempo_map: TempoMap | None = None,
+    levels: Mapping[str, float] | None = None,
+    level_velocity: int = LEVEL_VELOCITY,
 ) -> None:
     """Write onsets as a General MIDI drum track (channel 10).
 
-    Velocity grows with strength: the strongest onset of each drum gets 127, and
-    velocities scale linearly down to a floor of 20.
+    Velocity grows with strength. For a drum with a calibration level (``levels``: the
+    strength a hit as loud as its calibration hit has, :attr:`drumnmf.kit.Kit.levels`) it
+    is calibrated: ``level_velocity * strength / level``, rounded and clipped to 1..127,
+    so such a hit gets the calibration hit's velocity and velocity stays proportional to
+    loudness (a sample kit's rule). Otherwise it is relative to the file: the strongest
+    onset of the drum gets 127, and velocities scale linearly down to a floor of 20.
 
     Parameters
     ----------
@@ -167,6 +208,11 @@ def write_midi(
         Beats of the song (:mod:`drumnmf.io.tempomap`): the file then has a tempo change
         per beat and the time signature, so the DAW's grid follows the song; each hit stays
         at its performed time. ``tempo_bpm`` is ignored.
+    levels : mapping drum -> float > 0, optional
+        Calibration level of each drum, in strength units.
+    level_velocity : int in 1..127
+        The velocity of a hit at its drum's level (90: the medium hit a drummer records
+        for calibration, as the development corpus does).
     """
     import mido
 
@@ -185,9 +231,11 @@ def write_midi(
     for drum, times in onsets.items():
         note = int(notes[drum]) if table is None else table.note_for(drum)
         pedal = None if table is None else table.pedal_for(drum)
-        s = np.asarray(strengths[drum], dtype=np.float64)
-        top = float(s.max()) if s.size else 1.0
-        vel = np.clip(np.rint(20 + 107 * s / (top or 1.0)), 1, 127).astype(int)
+        vel = midi_velocities(
+            strengths[drum],
+            level=None if levels is None else levels.get(drum),
+            level_velocity=level_velocity,
+        )
         if tempo_map is None:
             ons = [round(float(t) * ticks_per_second) for t in times]
             offs = [round((float(t) + note_seconds) * ticks_per_second) for t in times]

@@ -30,9 +30,10 @@ Matching
     neither annotated nor detected in a file is skipped, not scored 0 or 1.
 Pickers
     Each run factorizes once and is scored twice. *Adaptive*: the pipeline's onsets (the
-    variant's threshold settings), pooled into classes; onsets of one class closer than the
-    variant's ``min_interval`` are merged (only matters for kits with several drums in one
-    class). *Top-k* (oracle): the activation rows of a class's drums are summed and its k
+    variant's threshold settings), pooled into classes by
+    :func:`drumnmf.evaluation.metrics.scoring_classes`, the rule ``drumnmf evaluate``
+    applies to the same onsets as CSV (:func:`write_estimates`). *Top-k* (oracle): the
+    activation rows of a class's drums are summed and its k
     highest peaks kept, k being the class's number of reference onsets in the file.
 Budget
     Both solvers read the spectrogram ``V`` twice per outer iteration (a MUR sweep, a NeNMF
@@ -68,7 +69,14 @@ from drumnmf.evaluation.experiments.datasets import (
     select_items,
 )
 from drumnmf.evaluation.experiments.paper import PaperReport, plot_budget_losses, run_paper
-from drumnmf.evaluation.experiments.runner import Failure, Results, Run, run_variants, score
+from drumnmf.evaluation.experiments.runner import (
+    Failure,
+    Results,
+    Run,
+    run_variants,
+    score,
+    write_estimates,
+)
 from drumnmf.evaluation.experiments.tables import (
     Table,
     adaptive_table,
@@ -124,4 +132,5 @@ __all__ = [
     "select_items",
     "subset_group",
     "topk_table",
+    "write_estimates",
 ]

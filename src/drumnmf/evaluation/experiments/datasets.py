@@ -202,13 +202,15 @@ def read_samples(item: ExperimentItem, sample_rate: int) -> np.ndarray:
 
 def read_reference(item: ExperimentItem, *, classes: int = CLASSES) -> dict[str, np.ndarray]:
     """The item's reference onsets pooled into ``classes`` (3 or 5) classes, seconds."""
-    from drumnmf.io.annotations import load_annotations, reduce_classes
+    from drumnmf.evaluation.metrics import scoring_classes
+    from drumnmf.io.annotations import load_annotations
 
     if item.reference_format == "enst":
         return _enst_reference(item.reference, classes)
-    return reduce_classes(
+    reference: dict[str, np.ndarray] = scoring_classes(
         load_annotations(item.reference, fmt=item.reference_format).onsets, classes
     )
+    return reference
 
 
 # ----------------------------------------------------------------------------- ENST-Drums
@@ -260,9 +262,13 @@ def enst_track_kind(stem: str) -> str:
 
 def _enst_reference(path: Path, classes: int = CLASSES) -> dict[str, np.ndarray]:
     """Class onsets of an ENST annotation file (unknown labels read as ``other``)."""
-    from drumnmf.io.annotations import load_enst, reduce_classes
+    from drumnmf.evaluation.metrics import scoring_classes
+    from drumnmf.io.annotations import load_enst
 
-    return reduce_classes(load_enst(path, unknown="other").onsets, classes)
+    reference: dict[str, np.ndarray] = scoring_classes(
+        load_enst(path, unknown="other").onsets, classes
+    )
+    return reference
 
 
 def _kit_of(columns: Mapping[str, np.ndarray], sources: Mapping[str, str]) -> Kit:

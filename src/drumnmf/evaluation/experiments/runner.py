@@ -8,9 +8,11 @@ of items that could not be read. :func:`score` scores runs with one picker.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,6 +30,7 @@ from drumnmf.evaluation.experiments.variants import Variant
 
 if TYPE_CHECKING:
     from drumnmf.evaluation.metrics import EvaluationResult
+    from drumnmf.kit import Kit
 
 __all__ = [
     "DEFAULT_JOBS",
@@ -38,6 +41,7 @@ __all__ = [
     "Run",
     "run_variants",
     "score",
+    "write_estimates",
 ]
 
 PICKERS: tuple[str, ...] = ("topk", "adaptive")
@@ -58,7 +62,10 @@ class Run:
     reference : dict str -> np.ndarray
         Reference onsets per class, seconds.
     adaptive, top_k : dict str -> np.ndarray
-        Estimated onsets per class with the adaptive and the oracle top-k picker.
+        Estimated onsets per class with the adaptive and the oracle top-k picker; the
+        adaptive ones are :attr:`onsets` pooled by
+        :func:`drumnmf.evaluation.metrics.scoring_classes`, the rule ``drumnmf evaluate``
+        applies to the same onsets written as CSV (:func:`write_estimates`).
     n_frames : int
         Frames of the spectrogram.
     duration : float
@@ -73,6 +80,11 @@ class Run:
     solver : str
     classes : int
         The class vocabulary (3 or 5) of ``reference`` and the estimates.
+    onsets, strengths : dict str -> np.ndarray
+        The pipeline's own onsets (seconds) and strengths per drum of the kit whose name
+        is canonical (what ``drumnmf transcribe`` writes to its CSV).
+    adaptive_strengths : dict str -> np.ndarray
+        The strength of each adaptive onset per class.
     """
 
     item: ExperimentItem
@@ -87,6 +99,9 @@ class Run:
     elapsed: np.ndarray
     solver: str
     classes: int = CLASSES
+    onsets: dict[str, np.ndarray] = field(default_factory=dict)
+    strengths: dict[str, np.ndarray] = field(default_factory=dict)
+    adaptive_strengths: dict[str, np.ndarray] = field(default_factory=dict)
 
     def estimate(self, picker: str) -> dict[str, np.ndarray]:
         """The onsets of one picker (``"adaptive"`` or ``"topk"``)."""
@@ -159,19 +174,14 @@ def _run_one(
     load_seconds: float,
     n_classes: int,
 ) -> Run:
+    from drumnmf.evaluation.metrics import scoring_classes
     from drumnmf.io.annotations import CLASSES as CLASS_NAMES
-    from drumnmf.io.annotations import reduce_classes
-    from drumnmf.kit import default_kit, load_kit
+    from drumnmf.io.annotations import Annotations
     from drumnmf.onsets import pick_top_k
     from drumnmf.pipeline import transcribe
     from drumnmf.spectrogram import frames_to_seconds
 
-    if variant.kit == "default":
-        kit = default_kit()
-    elif item.kit is None:
-        raise DrumnmfError(f"item {item.id!r} has no kit; run it with a default-kit variant")
-    else:
-        kit = load_kit(item.kit)
+    kit = _variant_kit(item, variant)
     rate = kit.settings.sample_rate
     stamps: list[float] = []
     config = replace(variant.config, picker="adaptive")
@@ -188,7 +198,9 @@ def _run_one(
     clock = time.perf_counter()
     classes = {d: _class_of(d, n_classes) for d in result.drums}
     canonical = {d: t for d, t in result.onsets.items() if classes[d] is not None}
-    adaptive = reduce_classes(canonical, n_classes, merge_window=config.min_interval)
+    strengths = {d: np.asarray(result.strengths[d], dtype=np.float64) for d in canonical}
+    pooled = scoring_classes(Annotations(onsets=canonical, strengths=strengths), n_classes)
+    adaptive = dict(pooled.onsets)
     top_k: dict[str, np.ndarray] = {}
     frame_rate = 1.0 / kit.settings.frame_seconds
     for cls in CLASS_NAMES[n_classes]:
@@ -225,14 +237,36 @@ def _run_one(
         elapsed=np.asarray(stamps, dtype=np.float64) - start,
         solver=result.factorization.solver,
         classes=n_classes,
+        onsets=canonical,
+        strengths=strengths,
+        adaptive_strengths=dict(pooled.strengths or {}),
     )
+
+
+def _variant_kit(item: ExperimentItem, variant: Variant) -> Kit:
+    """The kit a variant transcribes an item with."""
+    from drumnmf.evaluation.protocols import PROTOCOLS, protocol_kit_path
+    from drumnmf.kit import default_kit, load_kit
+
+    if variant.kit == "default":
+        return default_kit()
+    if item.kit is None:
+        raise DrumnmfError(f"item {item.id!r} has no kit; run it with a default-kit variant")
+    if variant.kit in PROTOCOLS:
+        path = protocol_kit_path(item.kit, variant.kit)
+        if not path.is_file():
+            raise DrumnmfError(
+                f"no {variant.kit!r} protocol kit at '{path}'; add the protocols with "
+                "'drumnmf corpus build --out CORPUS --kits-only'"
+            )
+        return load_kit(path)
+    return load_kit(item.kit)
 
 
 def _run_item(
     item: ExperimentItem, variants: Sequence[Variant], classes: int
 ) -> tuple[list[Run], list[Failure]]:
     """Every variant that applies on one item; audio and reference are read once."""
-    from drumnmf.kit import default_kit, load_kit
 
     runs: list[Run] = []
     failures: list[Failure] = []
@@ -243,10 +277,10 @@ def _run_item(
         reference = read_reference(item, classes=classes)
         rates = set()
         for variant in wanted:
-            if variant.kit == "default":
-                rates.add(default_kit().settings.sample_rate)
-            elif item.kit is not None:
-                rates.add(load_kit(item.kit).settings.sample_rate)
+            try:
+                rates.add(_variant_kit(item, variant).settings.sample_rate)
+            except DrumnmfError:
+                continue  # reported by the variant's own run
         clock = time.perf_counter()
         samples = {rate: read_samples(item, rate) for rate in rates}
         load_seconds = (time.perf_counter() - clock) / max(len(rates), 1)
@@ -352,6 +386,36 @@ def run_variants(
 
 
 # ----------------------------------------------------------------------------- scoring
+
+
+def write_estimates(runs: Sequence[Run], folder: str | os.PathLike[str]) -> list[Path]:
+    """Write each run's onsets as ``drumnmf transcribe`` does: ``<folder>/<item id>.csv``.
+
+    ``drumnmf evaluate REFERENCES FOLDER/<subset>`` then gives the numbers
+    :func:`score` gives for the same runs (one scoring rule).
+
+    Parameters
+    ----------
+    runs : sequence of Run
+        Runs of one variant (item ids must be distinct).
+    folder : path-like
+
+    Returns
+    -------
+    list of Path
+    """
+    from drumnmf.io.export import write_csv
+
+    ids = [r.item.id for r in runs]
+    if len(set(ids)) != len(ids):
+        raise DrumnmfError("write_estimates needs runs of one variant (distinct item ids)")
+    written = []
+    for run in runs:
+        path = Path(folder) / f"{run.item.id}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_csv(path, run.onsets, run.strengths)
+        written.append(path)
+    return written
 
 
 def score(runs: Sequence[Run], picker: str, *, window: float = WINDOW) -> EvaluationResult:

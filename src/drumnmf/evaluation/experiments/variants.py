@@ -25,8 +25,9 @@ __all__ = [
     "parse_variant",
 ]
 
-#: Where a variant's kit comes from: the item's calibrated kit, or the built-in default kit.
-KIT_SOURCES: tuple[str, ...] = ("item", "default")
+#: Where a variant's kit comes from: the item's calibrated kit, the built-in default kit,
+#: or one of the corpus's calibration protocols (:mod:`drumnmf.evaluation.protocols`).
+KIT_SOURCES: tuple[str, ...] = ("item", "default", "paper3", "full", "velocities")
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,11 @@ class Variant:
     config : TranscribeConfig
         The pipeline options (its ``picker`` says which picker is the variant's own; both
         are scored).
-    kit : {"item", "default"}
-        Transcribe with the item's calibrated kit, or with :func:`drumnmf.kit.default_kit`
-        (no calibration at all).
+    kit : {"item", "default", "paper3", "full", "velocities"}
+        Transcribe with the item's calibrated kit, with :func:`drumnmf.kit.default_kit`
+        (no calibration at all), or with the kit of one calibration protocol of the
+        item's sample kit (:func:`drumnmf.evaluation.protocols.protocol_kit_path`; Groove
+        items of a corpus built with the protocols).
     subsets : tuple of str
         Subsets the variant runs on, as glob patterns or prefixes
         (``"groove/*/*/drums"``); empty for every subset.
