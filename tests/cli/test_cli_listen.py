@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+
 from synth import groove, place, write_hits, write_wav
 
 
@@ -73,7 +74,7 @@ def test_ctrl_c_stops_cleanly_with_the_outputs_written(workdir):
     assert first.split()[1] in ("kick", "snare", "hihat")
     time.sleep(0.3)
     process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
+    _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr
     assert "(stopped)" in stderr
     rows = (out / "song.csv").read_text().splitlines()
