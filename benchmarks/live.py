@@ -193,8 +193,8 @@ def run(
     out: dict[str, dict] = {}
     if offline:
         out["offline default"] = {"micro_f": micro_f(references, offline_dir)}
-        out["offline default"]["cpu_percent"] = 100 * offline_seconds / max(
-            sum(m.audio for m in modes[:1]), 1e-9
+        out["offline default"]["cpu_percent"] = (
+            100 * offline_seconds / max(sum(m.audio for m in modes[:1]), 1e-9)
         )
     for m in modes:
         assert m.folder is not None

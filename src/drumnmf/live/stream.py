@@ -42,7 +42,6 @@ import numpy as np
 
 from drumnmf.errors import DrumnmfError
 from drumnmf.features import log_filterbank
-from drumnmf.filters import moving_median
 from drumnmf.kit import Kit
 from drumnmf.live.templates import TRIGGER_SETTINGS, templates_for
 from drumnmf.onsets import MAX_RISE_FRAMES, offset_for
@@ -345,6 +344,7 @@ class StreamingTranscriber:
         if r_h:
             W_H *= np.linalg.norm(W_D, axis=0).mean() / np.linalg.norm(W_H, axis=0)
         self._W_H = W_H
+        self._solver = _FrameSolver(np.concatenate([W_D, W_H], axis=1))
         self._scale = float(W_D.max())
         self._eps = 1e-9 * self._scale
         # Percussive mask: harmonic median over past taps.
@@ -355,6 +355,10 @@ class StreamingTranscriber:
         else:
             self._stride, history = 1, 0
         self._feature_history = np.zeros((n_rows, history))
+        size = config.percussive_bands
+        self._band_window = np.clip(
+            np.arange(n_rows)[:, None] + np.arange(size)[None, :] - size // 2, 0, n_rows - 1
+        )
         self._tiny = (1e-6 * self._scale) ** 2
         # Online non-drum statistics.
         self._update_frames = max(1, round(config.harmonic_every * self.frame_rate))
@@ -549,8 +553,10 @@ class StreamingTranscriber:
         taps = np.lib.stride_tricks.sliding_window_view(joined, history + 1, axis=1)[
             :, :n, :: self._stride
         ]
-        harmonic = np.median(taps, axis=2)
-        percussive = moving_median(X, self.config.percussive_bands, axis=0)
+        harmonic = np.partition(taps, PERCUSSIVE_TAPS // 2, axis=2)[:, :, PERCUSSIVE_TAPS // 2]
+        size = self.config.percussive_bands
+        # moving_median along the rows (edges repeated, upper median), via one gather
+        percussive = np.partition(X[self._band_window], size // 2, axis=1)[:, size // 2]
         p2, h2 = percussive**2, harmonic**2
         self._feature_history = joined[:, -history:].copy()
         return X * (p2 + self._tiny / 2) / (p2 + h2 + self._tiny)
@@ -573,8 +579,7 @@ class StreamingTranscriber:
             to_update = self._update_frames - frame0 % self._update_frames
             stop = min(n, start + to_update)
             segment = X[:, start:stop]
-            W = np.concatenate([self._W_D, self._W_H], axis=1)
-            H = _nnls_columns(W, segment)
+            H = self._solver.solve(segment)
             D = self._owners @ H[:r_d]
             E = self._owners @ (self._column_sums[:, None] * H[:r_d])
             thresholds = np.empty_like(D)
@@ -618,6 +623,7 @@ class StreamingTranscriber:
         # Keep columns alive and bounded (the statistics keep their scale).
         floor = 1e-6 * self._scale
         self._W_H = np.maximum(W_H, floor)
+        self._solver = _FrameSolver(np.concatenate([self._W_D, self._W_H], axis=1))
 
     def _pick(
         self, frame: int, activation: np.ndarray, energy: np.ndarray, hits: list[Hit]
@@ -636,7 +642,8 @@ class StreamingTranscriber:
         energies[:, -1] = energy
         self._level = np.maximum(self._level * self._level_decay, activation)
         self._level = np.maximum(self._level, self.config.level_floor)
-        median = np.median(history[:, -self._median_frames :], axis=1)
+        k = self._median_frames // 2  # the upper median, as offline's moving_median
+        median = np.partition(history[:, -self._median_frames :], k, axis=1)[:, k]
         threshold = median + self._offsets * self._level
         previous = history[:, -2]
         above = (activation > threshold) & (activation > previous)
@@ -706,20 +713,28 @@ class StreamingTranscriber:
         )
 
 
-def _nnls_columns(W: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """``argmin_{h >= 0} ||x - W h||`` for each column ``x`` of ``X``, exactly.
+class _FrameSolver:
+    """``argmin_{h >= 0} ||x - W h||`` for columns ``x``, exactly, with ``W`` fixed.
 
-    Through the Cholesky factor ``L L^T = W^T W`` (with a tiny ridge), each column is a
-    Lawson-Hanson problem of ``r x r`` instead of ``n_rows x r``.
+    Through the Cholesky factor ``L L^T = W^T W + ridge`` (made once per ``W``), each
+    column is a Lawson-Hanson problem of ``r x r`` instead of ``n_rows x r``:
+    ``min ||L^T h - L^{-1} W^T x||``.
     """
-    from scipy.optimize import nnls
 
-    G = W.T @ W
-    G[np.diag_indices_from(G)] += RIDGE * float(np.trace(G)) / max(G.shape[0], 1) + 1e-300
-    L = np.linalg.cholesky(G)
-    Y = np.linalg.solve(L, W.T @ X)
-    A = np.ascontiguousarray(L.T)
-    H = np.empty((W.shape[1], X.shape[1]))
-    for j in range(X.shape[1]):
-        H[:, j] = nnls(A, Y[:, j])[0]
-    return H
+    def __init__(self, W: np.ndarray) -> None:
+        from scipy.optimize import nnls
+
+        self._nnls = nnls
+        G = W.T @ W
+        G[np.diag_indices_from(G)] += RIDGE * float(np.trace(G)) / max(G.shape[0], 1) + 1e-300
+        L = np.linalg.cholesky(G)
+        # y = L^{-1} W^T x in one product
+        self._project = np.linalg.solve(L, W.T)
+        self._A = np.ascontiguousarray(L.T)
+
+    def solve(self, X: np.ndarray) -> np.ndarray:
+        Y = self._project @ X
+        H = np.empty((self._A.shape[1], X.shape[1]))
+        for j in range(X.shape[1]):
+            H[:, j] = self._nnls(self._A, Y[:, j])[0]
+        return H
