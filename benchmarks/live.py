@@ -39,17 +39,17 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from drumnmf.errors import DrumnmfError  # noqa: E402
-from drumnmf.evaluation.pairing import evaluate_paths  # noqa: E402
-from drumnmf.io.annotations import load_annotations, reduce_classes  # noqa: E402
-from drumnmf.io.audio import load_audio  # noqa: E402
-from drumnmf.io.export import write_csv  # noqa: E402
-from drumnmf.kit import Kit, load_kit  # noqa: E402
-from drumnmf.live import StreamConfig, StreamingTranscriber, with_templates_for  # noqa: E402
-from drumnmf.pipeline import save_transcription, transcribe  # noqa: E402
-from drumnmf.spectrogram import SpectrogramSettings  # noqa: E402
+from drumnmf.errors import DrumnmfError
+from drumnmf.evaluation.pairing import evaluate_paths
+from drumnmf.io.annotations import load_annotations, reduce_classes
+from drumnmf.io.audio import load_audio
+from drumnmf.io.export import write_csv
+from drumnmf.kit import Kit, load_kit
+from drumnmf.live import StreamConfig, StreamingTranscriber, with_templates_for
+from drumnmf.pipeline import save_transcription, transcribe
+from drumnmf.spectrogram import SpectrogramSettings
 
 WINDOW = 0.05
 
