@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from drumnmf.display.media import asset
+from drumnmf.io.export import LEVEL_VELOCITY
 from drumnmf.onsets import (
     COINCIDE_FRAMES,
     GATE_FRAMES,
@@ -348,6 +349,12 @@ def editor_data(
             "ticks_per_beat": MIDI_TICKS_PER_BEAT,
             "note_seconds": MIDI_NOTE_SECONDS,
             "pedal_control": 4,
+            # io.export.midi_velocities: a drum with a calibration level gets
+            # level_velocity * strength / level, the others are relative to the file.
+            "velocity_levels": [
+                None if not t.kit.levels else float(t.kit.levels[i]) for i in range(len(drums))
+            ],
+            "level_velocity": LEVEL_VELOCITY,
             "tempo_map": None
             if tempo_map is None
             else {

@@ -458,7 +458,9 @@
       const top = c.strengths.length ? Math.max(...c.strengths) : 1;
       c.frames.forEach((f, k) => {
         const t = f * fs;
-        let v = roundHalfEven(20 + 107 * c.strengths[k] / (top || 1));
+        const level = M.velocity_levels[d];
+        let v = level ? roundHalfEven(M.level_velocity * c.strengths[k] / level)
+          : roundHalfEven(20 + 107 * c.strengths[k] / (top || 1));
         v = Math.min(127, Math.max(1, v));
         const on = tick(t), off = tick(t + M.note_seconds);
         if (pedal !== null) events.push([on, 1, note, 0, pedal]);

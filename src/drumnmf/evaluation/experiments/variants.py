@@ -23,6 +23,7 @@ __all__ = [
     "describe_config",
     "paper_variants",
     "parse_variant",
+    "protocol_variants",
 ]
 
 #: Where a variant's kit comes from: the item's calibrated kit, the built-in default kit,
@@ -146,6 +147,30 @@ def accuracy_variants() -> tuple[Variant, ...]:
             description="TranscribeConfig() with the built-in kit, no calibration "
             "(rendered kits, drums only)",
         ),
+    )
+
+
+def protocol_variants() -> tuple[Variant, ...]:
+    """``TranscribeConfig()`` with each calibration protocol's kit, on the Groove subsets.
+
+    See :mod:`drumnmf.evaluation.protocols`: ``paper3`` (kick, snare, closed hi-hat),
+    ``full`` (every piece, one medium hit), ``velocities`` (every piece, 4 velocities).
+    """
+    default = TranscribeConfig()
+    descriptions = {
+        "paper3": "one medium hit each of kick, snare and closed hi-hat (the paper's protocol)",
+        "full": "one medium hit of every piece the sample kit plays, each its own drum",
+        "velocities": "every piece recorded at velocities 30, 60, 90 and 120, averaged",
+    }
+    return tuple(
+        Variant(
+            f"protocol {name}",
+            default,
+            kit=name,
+            subsets=("groove/*",),
+            description=f"TranscribeConfig() calibrated on {text}",
+        )
+        for name, text in descriptions.items()
     )
 
 
