@@ -68,3 +68,17 @@ def test_crosstalk_matrix_diagonal_dominates(kit):
     assert matrix.shape == (3, 3)
     np.testing.assert_allclose(np.diag(matrix), 1.0, rtol=1e-6)
     assert np.all(matrix[~np.eye(3, dtype=bool)] < 0.5)
+
+
+def test_a_recording_of_several_strengths_gives_the_middle_level():
+    from drumnmf.calibration import calibration_activations
+
+    lead = np.zeros(SR // 10, np.float32)
+    gap = np.zeros(SR // 2, np.float32)
+    gains = (0.25, 0.5, 1.0, 2.0)
+    rising = np.concatenate([lead, *[np.concatenate([g * snare(), gap]) for g in gains]])
+    kit = calibrate([("kick", (np.concatenate([lead, kick()]), SR)), ("snare", (rising, SR))])
+    ((_, _, hits),) = calibration_activations(kit, [("snare", rising)])
+    assert hits.size == len(gains) and np.all(np.diff(hits) > 0)  # one peak per hit
+    assert kit.levels[1] == pytest.approx(float(np.median(hits)))
+    assert hits[1] < kit.levels[1] < hits[2]

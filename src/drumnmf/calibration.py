@@ -19,14 +19,17 @@ from collections.abc import Sequence
 import numpy as np
 
 from drumnmf.errors import DrumnmfError
-from drumnmf.kit import Kit
+from drumnmf.kit import HIT_SECONDS, Kit
 
 __all__ = ["calibration_activations", "crosstalk_matrix", "with_levels"]
+
+HIT_RISE = 3.0  # a calibration hit's peak rises this many times over the frames before it
+HIT_RANGE_DB = 30.0  # ... and lies within this of the recording's highest
 
 
 def calibration_activations(
     kit: Kit, recordings: Sequence[tuple[str, np.ndarray]]
-) -> list[tuple[int, np.ndarray]]:
+) -> list[tuple[int, np.ndarray, np.ndarray]]:
     """Transcribe each calibration recording with ``kit``.
 
     Parameters
@@ -37,12 +40,19 @@ def calibration_activations(
 
     Returns
     -------
-    list of (drum index, np.ndarray [shape=(n_drums,)])
-        Per recording, the highest activation of every drum's row.
+    list of (drum index, np.ndarray [shape=(n_drums,)], np.ndarray [shape=(n_hits,)])
+        Per recording: the highest activation of every drum's row, and the peak of the
+        recorded drum's own row on each hit of the recording
+        (:func:`drumnmf.kit.detect_hits`; a recording of hits at several strengths
+        gives one peak each: the peaks of its row that rise ``HIT_RISE`` times and lie
+        within ``HIT_RANGE_DB`` of the highest).
     """
+    from drumnmf.detection import candidate_peaks
     from drumnmf.pipeline import TranscribeConfig, transcribe
+    from drumnmf.silence import rise_gate
 
     config = TranscribeConfig()
+    gap = max(1, round(HIT_SECONDS / kit.settings.frame_seconds))  # one hit per span
     out = []
     for name, samples in recordings:
         result = transcribe(
@@ -52,12 +62,22 @@ def calibration_activations(
             sample_rate=kit.settings.sample_rate,
             spectrogram_columns=None,
         )
-        out.append((kit.index(name), result.activations.max(axis=1, initial=0.0)))
+        drum = kit.index(name)
+        row = result.activations[drum]
+        # the hits: the highest peak of each HIT_SECONDS, if it rises, within HIT_RANGE_DB
+        peaks = candidate_peaks(row, gap)
+        peaks = peaks[rise_gate(row, peaks, HIT_RISE)]
+        hits = row[peaks]
+        hits = hits[hits >= float(row.max(initial=0.0)) * 10 ** (-HIT_RANGE_DB / 20)]
+        out.append((drum, result.activations.max(axis=1, initial=0.0), hits))
     return out
 
 
 def with_levels(kit: Kit, recordings: Sequence[tuple[str, np.ndarray]]) -> Kit:
     """``kit`` with :attr:`~drumnmf.kit.Kit.levels` measured on its calibration hits.
+
+    A drum's level is the median over its calibration hits (every hit of every recording
+    of it) of its row's peak on the hit: with hits at several strengths, the middle one.
 
     Parameters
     ----------
@@ -69,15 +89,15 @@ def with_levels(kit: Kit, recordings: Sequence[tuple[str, np.ndarray]]) -> Kit:
     Returns
     -------
     Kit
-        A copy with ``levels``; ``kit`` itself when a drum's row stays at zero on its
-        own hits (the level is then unknown).
+        A copy with ``levels`` and ``crosstalk``; ``kit`` itself when a drum's row stays
+        at zero on its own hits (the level is then unknown).
     """
     from dataclasses import replace
 
     found = calibration_activations(kit, recordings)
     peaks: dict[int, list[float]] = {}
-    for drum, row in found:
-        peaks.setdefault(drum, []).append(float(row[drum]))
+    for drum, _, hits in found:
+        peaks.setdefault(drum, []).extend(float(v) for v in hits)
     missing = [kit.names[d] for d in range(kit.n_drums) if d not in peaks]
     if missing:
         raise DrumnmfError(f"no calibration recording of {missing}; give one per drum")
@@ -88,10 +108,14 @@ def with_levels(kit: Kit, recordings: Sequence[tuple[str, np.ndarray]]) -> Kit:
     return replace(kit, levels=levels, crosstalk=tuple(tuple(map(float, r)) for r in leaks))
 
 
-def _crosstalk(found: list[tuple[int, np.ndarray]], levels: np.ndarray, n: int) -> np.ndarray:
+def _crosstalk(
+    found: list[tuple[int, np.ndarray, np.ndarray]], levels: np.ndarray, n: int
+) -> np.ndarray:
     rows: dict[int, list[np.ndarray]] = {}
-    for drum, row in found:
-        rows.setdefault(drum, []).append(row / levels)
+    for drum, row, hits in found:
+        # relative to the recording's own loudest hit, so several strengths do not inflate it
+        scale = float(hits.max(initial=0.0)) / levels[drum] if hits.size else 1.0
+        rows.setdefault(drum, []).append(row / levels / max(scale, 1e-12))
     out = np.zeros((n, n))
     for d, seen in rows.items():
         out[d] = np.median(seen, axis=0)
