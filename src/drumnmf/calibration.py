@@ -69,6 +69,8 @@ def calibration_activations(
         peaks = peaks[rise_gate(row, peaks, HIT_RISE)]
         hits = row[peaks]
         hits = hits[hits >= float(row.max(initial=0.0)) * 10 ** (-HIT_RANGE_DB / 20)]
+        if not hits.size:  # no peak rises (a hit at the very start): its highest frame
+            hits = np.array([float(row.max(initial=0.0))])
         out.append((drum, result.activations.max(axis=1, initial=0.0), hits))
     return out
 
