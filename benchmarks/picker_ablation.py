@@ -17,6 +17,11 @@ the fallbacks. ``--peers`` adds ADTOF's estimates (``../shared/peers``) scored t
     python benchmarks/picker_ablation.py --manifest corpus/manifest.json --split validation \\
         --peers ../shared/peers/adtof
 
+With ``--protocols``, also the calibration protocols of the corpus
+(``kits/<Kit>/protocols/{paper3,full,velocities}.json``, levels measured on their hit files)
+on the drums-only items: whether calibrating every piece, or every piece at several
+strengths, costs accuracy.
+
 Also prints, for the built-in kit, the hits on 3 s of white noise and per minute of the MDB
 accompaniment stems alone (``--mdb-stems``), and the built-in example's scores.
 """
@@ -104,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-subset", type=int, default=0, help="items per condition (0 = all)")
     parser.add_argument("--peers", type=Path, help="ADTOF estimates folder (peers/adtof)")
     parser.add_argument("--mdb-stems", type=Path, help="MDB accompaniment stems folder")
+    parser.add_argument("--protocols", action="store_true", help="also the calibration protocols")
     args = parser.parse_args(argv)
     corpus = args.manifest.parent
     items = json.loads(args.manifest.read_text())["items"]
@@ -158,8 +164,47 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {label} | {name} | {line(row[name][1])} |")
         if peers:
             print(f"| {label} | ADTOF | {line(peers[label])} |")
+    if args.protocols:
+        protocols(corpus, items, args)
     silence(args.mdb_stems)
     return 0
+
+
+def protocols(corpus: Path, items: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    """The Groove drums-only items with each calibration protocol's kit."""
+    chosen = [i for i in items if fnmatch.fnmatch(i["subset"], f"groove/{args.split}/*/drums")]
+    if args.per_subset:
+        chosen = chosen[:: max(1, len(chosen) // args.per_subset)][: args.per_subset]
+    names = ("previous default", "default", "no families", "paper picker")
+    print(f"\n| protocol ({len(chosen)} drums-only files) | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for protocol in ("paper3", "full", "velocities"):
+        kits: dict[str, Kit] = {}
+        refs, data = {}, {}
+        for item in chosen:
+            name = item["kit_name"]
+            if name not in kits:
+                folder = corpus / "kits" / name
+                kit = load_kit(folder / "protocols" / f"{protocol}.json")
+                hits = folder / ("velocity_hits" if protocol == "velocities" else "hits")
+                recordings = [
+                    (d, load_audio(hits / f"{d}.wav", sample_rate=kit.settings.sample_rate))
+                    for d in kit.names
+                    if (hits / f"{d}.wav").exists()
+                ]
+                kits[name] = kit if kit.levels else with_levels(kit, recordings)
+            reference = load_annotations(corpus / item["reference"]).onsets
+            refs[item["id"]] = reduce_classes(reference, 3)
+            data[item["id"]] = (kits[name], factorized(corpus / item["audio"], kits[name]))
+        cells = []
+        for variant in names:
+            config = VARIANTS[variant]
+            ests = {
+                i: reduce_classes(estimate(k, p, config), 3, merge_window=config.min_interval)
+                for i, (k, p) in data.items()
+            }
+            cells.append(f"{evaluate(refs, ests, drums=DRUMS).micro_total.f_measure:.3f}")
+        print(f"| {protocol} | " + " | ".join(cells) + " |", flush=True)
 
 
 def silence(stems: Path | None) -> None:
