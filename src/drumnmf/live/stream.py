@@ -42,7 +42,6 @@ import numpy as np
 
 from drumnmf.errors import DrumnmfError
 from drumnmf.features import log_filterbank
-from drumnmf.filters import moving_median
 from drumnmf.kit import Kit
 from drumnmf.live.templates import TRIGGER_SETTINGS, templates_for
 from drumnmf.onsets import MAX_RISE_FRAMES, offset_for
@@ -58,7 +57,9 @@ __all__ = [
 
 MODES = ("transcribe", "trigger")
 PERCUSSIVE_TAPS = 17  # taps of the causal harmonic median (17 frames = 0.2 s at hop 512)
+ENVELOPE_SECONDS = 0.01  # the picker reads the activation's maximum over this span
 CHUNK_FRAMES = 256  # frames per internal chunk: bounds temporaries of large blocks
+RIDGE = 1e-4  # relative ridge of the per-frame solve: a unique, stable solution
 _OFFLINE_HOP_SECONDS = 512 / 44100  # MAX_RISE_FRAMES is counted in frames of this hop
 
 
@@ -95,6 +96,11 @@ class StreamConfig:
         hi-hat, 0.1 others), relative to the running level.
     min_interval : float > 0
         Shortest time between two hits of one drum, seconds.
+    retrigger_ratio : float in [0, 1]
+        Re-arming (what offline's local-maximum rule does): after a hit, a drum triggers
+        again only once its activation has fallen below this fraction of its peak since
+        the hit (or below its threshold), so one hit that keeps rising is one hit; 0
+        disables it.
     crosstalk_ratio : float >= 0
         Coincidence gate, as offline's (:func:`drumnmf.onsets.suppress_crosstalk`): a hit
         is dropped when a similar drum crossed its threshold within ``coincide`` s of it
@@ -127,6 +133,7 @@ class StreamConfig:
     threshold_window: float = 0.1
     offsets: tuple[tuple[str, float], ...] = ()
     min_interval: float = 0.05
+    retrigger_ratio: float = 0.8
     crosstalk_ratio: float = 0.5
     crosstalk_similarity: float = 0.5
     coincide: float = 0.023
@@ -277,6 +284,9 @@ class _Pending:
 @dataclass
 class _DrumState:
     last_crossing: int = -(10**9)
+    last_onset: int = -(10**9)
+    peak: float = 0.0  # largest activation since the last crossing
+    armed: bool = True
     pending: _Pending | None = None
 
 
@@ -334,6 +344,7 @@ class StreamingTranscriber:
         if r_h:
             W_H *= np.linalg.norm(W_D, axis=0).mean() / np.linalg.norm(W_H, axis=0)
         self._W_H = W_H
+        self._solver = _FrameSolver(np.concatenate([W_D, W_H], axis=1))
         self._scale = float(W_D.max())
         self._eps = 1e-9 * self._scale
         # Percussive mask: harmonic median over past taps.
@@ -344,10 +355,19 @@ class StreamingTranscriber:
         else:
             self._stride, history = 1, 0
         self._feature_history = np.zeros((n_rows, history))
+        size = config.percussive_bands
+        self._band_window = np.clip(
+            np.arange(n_rows)[:, None] + np.arange(size)[None, :] - size // 2, 0, n_rows - 1
+        )
         self._tiny = (1e-6 * self._scale) ** 2
         # Online non-drum statistics.
         self._update_frames = max(1, round(config.harmonic_every * self.frame_rate))
         self._forget = math.exp(-1.0 / (config.memory * self.frame_rate))
+        self._period = np.zeros((n_rows + r_d + r_h, self._update_frames))
+        self._period_fill = 0
+        self._period_weights = self._forget ** np.arange(
+            self._update_frames - 1, -1, -1, dtype=np.float64
+        )
         self._XG = np.zeros((n_rows, r_h))
         self._DG = np.zeros((r_d, r_h))
         self._GG = np.zeros((r_h, r_h))
@@ -374,6 +394,10 @@ class StreamingTranscriber:
         self._level_decay = 0.5 ** (1.0 / (config.level_half_life * self.frame_rate))
         self._offsets = np.array([config.offset(d) for d in kit.names])
         self._min_frames = max(1, round(config.min_interval * self.frame_rate))
+        self._mask_ratio = config.retrigger_ratio
+        self._raw_history = np.zeros(
+            (kit.n_drums, max(1, round(ENVELOPE_SECONDS * self.frame_rate)))
+        )
         self._drums = [_DrumState() for _ in kit.names]
         # Samples: zero padding of n_fft // 2 at the start, as offline.
         self._tail = np.zeros(n_fft // 2)
@@ -404,15 +428,19 @@ class StreamingTranscriber:
         return self._received / self.settings.sample_rate
 
     def state_nbytes(self) -> int:
-        """Bytes held by the transcriber's state (constant while it runs)."""
+        """Bytes held by the transcriber's state (constant while it runs; the sample
+        tail, always shorter than one window, is counted at that bound)."""
+        assert self._tail.size < self.settings.n_fft
         arrays = (
-            self._tail,
+            np.empty(self.settings.n_fft),
             self._feature_history,
             self._W_H,
+            self._period,
             self._XG,
             self._DG,
             self._GG,
             self._activation_history,
+            self._raw_history,
             self._energy_history,
             self._level,
         )
@@ -525,8 +553,10 @@ class StreamingTranscriber:
         taps = np.lib.stride_tricks.sliding_window_view(joined, history + 1, axis=1)[
             :, :n, :: self._stride
         ]
-        harmonic = np.median(taps, axis=2)
-        percussive = moving_median(X, self.config.percussive_bands, axis=0)
+        harmonic = np.partition(taps, PERCUSSIVE_TAPS // 2, axis=2)[:, :, PERCUSSIVE_TAPS // 2]
+        size = self.config.percussive_bands
+        # moving_median along the rows (edges repeated, upper median), via one gather
+        percussive = np.partition(X[self._band_window], size // 2, axis=1)[:, size // 2]
         p2, h2 = percussive**2, harmonic**2
         self._feature_history = joined[:, -history:].copy()
         return X * (p2 + self._tiny / 2) / (p2 + h2 + self._tiny)
@@ -549,8 +579,7 @@ class StreamingTranscriber:
             to_update = self._update_frames - frame0 % self._update_frames
             stop = min(n, start + to_update)
             segment = X[:, start:stop]
-            W = np.concatenate([self._W_D, self._W_H], axis=1)
-            H = _nnls_columns(W, segment)
+            H = self._solver.solve(segment)
             D = self._owners @ H[:r_d]
             E = self._owners @ (self._column_sums[:, None] * H[:r_d])
             thresholds = np.empty_like(D)
@@ -566,16 +595,25 @@ class StreamingTranscriber:
         return hits
 
     def _accumulate(self, X: np.ndarray, D: np.ndarray, G: np.ndarray) -> None:
+        """Add frames to the non-drum statistics, a whole update period at a time (so the
+        sums, and the result, do not depend on how blocks split the period)."""
         n = X.shape[1]
         self._frame += n
         if not G.shape[0]:
             return
-        weights = self._forget ** np.arange(n - 1, -1, -1, dtype=np.float64)
-        decay = self._forget**n
-        Gw = G * weights
+        stop = self._period_fill + n
+        self._period[:, self._period_fill : stop] = np.concatenate([X, D, G], axis=0)
+        self._period_fill = stop
+        if stop < self._update_frames:
+            return
+        rows, r_d = X.shape[0], D.shape[0]
+        X, D, G = np.split(self._period, [rows, rows + r_d], axis=0)
+        Gw = G * self._period_weights
+        decay = self._forget**stop
         self._XG = decay * self._XG + X @ Gw.T
         self._DG = decay * self._DG + D @ Gw.T
         self._GG = decay * self._GG + G @ Gw.T
+        self._period_fill = 0
 
     def _update_harmonic(self) -> None:
         if not self._W_H.shape[1]:
@@ -585,10 +623,17 @@ class StreamingTranscriber:
         # Keep columns alive and bounded (the statistics keep their scale).
         floor = 1e-6 * self._scale
         self._W_H = np.maximum(W_H, floor)
+        self._solver = _FrameSolver(np.concatenate([self._W_D, self._W_H], axis=1))
 
     def _pick(
         self, frame: int, activation: np.ndarray, energy: np.ndarray, hits: list[Hit]
     ) -> np.ndarray:
+        raw = self._raw_history
+        raw[:, :-1] = raw[:, 1:]
+        raw[:, -1] = activation
+        # The picker reads the envelope (the maximum over ENVELOPE_SECONDS): a short
+        # window's magnitude follows a low drum's waveform and dips within one hit.
+        activation = raw.max(axis=1)
         history = self._activation_history
         history[:, :-1] = history[:, 1:]
         history[:, -1] = activation
@@ -597,19 +642,27 @@ class StreamingTranscriber:
         energies[:, -1] = energy
         self._level = np.maximum(self._level * self._level_decay, activation)
         self._level = np.maximum(self._level, self.config.level_floor)
-        median = np.median(history[:, -self._median_frames :], axis=1)
+        k = self._median_frames // 2  # the upper median, as offline's moving_median
+        median = np.partition(history[:, -self._median_frames :], k, axis=1)[:, k]
         threshold = median + self._offsets * self._level
         previous = history[:, -2]
         above = (activation > threshold) & (activation > previous)
         for i, state in enumerate(self._drums):
+            a = float(activation[i])
+            if not state.armed:
+                state.peak = max(state.peak, a)
+                state.armed = a <= self._mask_ratio * state.peak or a <= threshold[i]
             pending = state.pending
             if pending is not None:
-                pending.strength = max(pending.strength, float(activation[i]))
+                pending.strength = max(pending.strength, a)
                 if frame - pending.crossing >= self._look_frames:
                     self._decide_unless_crosstalk(i, pending, frame, hits)
                     state.pending = None
-            elif above[i] and frame - state.last_crossing >= self._min_frames:
+                continue
+            if above[i] and state.armed and frame - state.last_crossing >= self._min_frames:
                 state.last_crossing = frame
+                state.armed = self._mask_ratio <= 0
+                state.peak = a
                 state.pending = _Pending(frame, float(threshold[i]), float(activation[i]))
         if self._look_frames == 0:
             for i, state in enumerate(self._drums):
@@ -640,13 +693,15 @@ class StreamingTranscriber:
         history = self._activation_history[i]
         # history[-1] is ``frame``; the rise is searched back from the decision frame.
         back = frame - pending.crossing
-        span = history[-min(back + self._rise_frames + 1, history.size) :]
+        since = frame - self._drums[i].last_onset  # the rise never reaches the previous hit
+        span = history[-min(back + self._rise_frames + 1, history.size, since) :]
         first = frame - span.size + 1
         cross = pending.crossing - first
         trough = int(np.argmin(span[: cross + 1]))
         rise = np.diff(span[trough:])
         onset = first + trough + 1 + int(np.argmax(rise)) if rise.size else pending.crossing
         settings = self.settings
+        self._drums[i].last_onset = int(onset)
         confidence = 1.0 - pending.threshold / pending.strength if pending.strength > 0 else 0.0
         return Hit(
             time=onset * settings.frame_seconds,
@@ -658,20 +713,28 @@ class StreamingTranscriber:
         )
 
 
-def _nnls_columns(W: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """``argmin_{h >= 0} ||x - W h||`` for each column ``x`` of ``X``, exactly.
+class _FrameSolver:
+    """``argmin_{h >= 0} ||x - W h||`` for columns ``x``, exactly, with ``W`` fixed.
 
-    Through the Cholesky factor ``L L^T = W^T W`` (with a tiny ridge), each column is a
-    Lawson-Hanson problem of ``r x r`` instead of ``n_rows x r``.
+    Through the Cholesky factor ``L L^T = W^T W + ridge`` (made once per ``W``), each
+    column is a Lawson-Hanson problem of ``r x r`` instead of ``n_rows x r``:
+    ``min ||L^T h - L^{-1} W^T x||``.
     """
-    from scipy.optimize import nnls
 
-    G = W.T @ W
-    G[np.diag_indices_from(G)] += 1e-10 * float(np.trace(G)) / max(G.shape[0], 1) + 1e-300
-    L = np.linalg.cholesky(G)
-    Y = np.linalg.solve(L, W.T @ X)
-    A = np.ascontiguousarray(L.T)
-    H = np.empty((W.shape[1], X.shape[1]))
-    for j in range(X.shape[1]):
-        H[:, j] = nnls(A, Y[:, j])[0]
-    return H
+    def __init__(self, W: np.ndarray) -> None:
+        from scipy.optimize import nnls
+
+        self._nnls = nnls
+        G = W.T @ W
+        G[np.diag_indices_from(G)] += RIDGE * float(np.trace(G)) / max(G.shape[0], 1) + 1e-300
+        L = np.linalg.cholesky(G)
+        # y = L^{-1} W^T x in one product
+        self._project = np.linalg.solve(L, W.T)
+        self._A = np.ascontiguousarray(L.T)
+
+    def solve(self, X: np.ndarray) -> np.ndarray:
+        Y = self._project @ X
+        H = np.empty((self._A.shape[1], X.shape[1]))
+        for j in range(X.shape[1]):
+            H[:, j] = self._nnls(self._A, Y[:, j])[0]
+        return H

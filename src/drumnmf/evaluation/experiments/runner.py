@@ -104,10 +104,11 @@ class Run:
     adaptive_strengths: dict[str, np.ndarray] = field(default_factory=dict)
 
     def estimate(self, picker: str) -> dict[str, np.ndarray]:
-        """The onsets of one picker (``"adaptive"`` or ``"topk"``)."""
-        if picker not in PICKERS:
+        """The onsets of one picker (``"topk"``, or the threshold picker: ``"adaptive"``,
+        also named by the variant's own ``"db"`` or ``"paper"``)."""
+        if picker not in (*PICKERS, "db", "paper"):
             raise DrumnmfError(f"picker {picker!r} must be one of {PICKERS}")
-        return self.adaptive if picker == "adaptive" else self.top_k
+        return self.top_k if picker == "topk" else self.adaptive
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,10 @@ def _run_one(
     kit = _variant_kit(item, variant)
     rate = kit.settings.sample_rate
     stamps: list[float] = []
-    config = replace(variant.config, picker="adaptive")
+    # the threshold picker of the variant; the top-k estimate is picked below
+    config = replace(
+        variant.config, picker="db" if variant.config.picker == "topk" else variant.config.picker
+    )
     began = time.perf_counter()
     result = transcribe(
         samples[rate],

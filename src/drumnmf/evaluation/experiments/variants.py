@@ -97,7 +97,7 @@ def describe_config(config: TranscribeConfig) -> str:
     else:
         solver = f"MUR {iterations} sweeps"
     parts = [solver, f"r_h {config.harmonic_rank}", f"{config.picker} picker"]
-    if config.picker == "adaptive":
+    if config.picker in ("adaptive", "paper", "db"):
         parts.append(f"window {config.threshold_window:g} s")
     if config.offsets:
         parts.append("offsets " + ", ".join(f"{d} {v:g}" for d, v in config.offsets))
@@ -202,6 +202,20 @@ ABLATIONS: tuple[Variant, ...] = (
     _ablation("r_h 50", harmonic_rank=50),
     _ablation("threshold window 0.2 s", threshold_window=0.2),
     _ablation("top-k picker (oracle)", picker="topk"),
+    _ablation("paper picker", picker="paper"),
+    _ablation("no families", families=False),
+    _ablation("no rise gate", rise_ratio=0.0),
+    _ablation("no kit floor", floor_db=0.0),
+    _ablation("kit floor 20 dB", floor_db=20.0),
+    _ablation("no cross-talk model", leak_margin=0.0),
+    _ablation(
+        "previous default (paper picker, no gates)",
+        picker="paper",
+        families=False,
+        rise_ratio=0.0,
+        floor_db=0.0,
+        leak_margin=0.0,
+    ),
 )
 
 
@@ -224,6 +238,10 @@ def _convert(name: str, text: str) -> Any:
         return int(text)
     if kind.startswith("float"):
         return float(text)
+    if kind == "bool":
+        if text.lower() not in ("true", "false", "on", "off", "1", "0"):
+            raise DrumnmfError(f"{name}={text!r}: give true or false")
+        return text.lower() in ("true", "on", "1")
     return text
 
 
