@@ -143,31 +143,9 @@ def protocol_kit(
             raise DrumnmfError(f"the paper's protocol needs a hit of {missing}")
     else:
         chosen = list(medium if protocol == "full" else velocity)
-    kit = calibrate(chosen)
-    with_levels = _level_measurer()
-    if with_levels is not None:
-        recordings = [(p, _at_rate(hit, kit.settings.sample_rate)) for p, hit in chosen]
-        kit = with_levels(kit, recordings)
+    kit = calibrate(chosen)  # with each drum's level on its own hits
     label = "velocities" if protocol == "velocities" else "medium hit"
     return replace(kit, sources=tuple(f"{name}: {p} ({label})" for p, _ in chosen))
-
-
-def _level_measurer() -> Callable[..., Kit] | None:
-    """:func:`drumnmf.calibration.with_levels` when this drumnmf records kit levels."""
-    import importlib
-
-    try:
-        module = importlib.import_module("drumnmf.calibration")
-    except ImportError:
-        return None
-    found = getattr(module, "with_levels", None)
-    return found if callable(found) else None
-
-
-def _at_rate(hit: tuple[np.ndarray, int], rate: int) -> np.ndarray:
-    from drumnmf.io.audio import prepare_samples
-
-    return prepare_samples(hit[0], hit[1], sample_rate=rate, name="calibration hit")
 
 
 def protocol_kit_path(item_kit: str | os.PathLike[str], protocol: str) -> Path:
