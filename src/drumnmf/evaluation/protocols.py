@@ -182,18 +182,22 @@ def write_protocol_kits(
     kit_dir: str | os.PathLike[str],
     sample_kit: SampleKit,
     *,
+    force: bool = False,
     progress: Callable[[str], Any] | None = None,
 ) -> dict[str, Path]:
     """Render the calibration recordings of every piece and write the protocol kits.
 
     Recordings and kit files already present are kept (new files only), so this adds the
-    protocols to an existing corpus without touching what is there.
+    protocols to an existing corpus without touching what is there; ``force`` recalibrates
+    the protocol kits from the recordings (e.g. after an upgrade that stores more in a kit).
 
     Parameters
     ----------
     kit_dir : path-like
         The corpus's ``kits/<Kit>`` folder.
     sample_kit : SampleKit
+    force : bool
+        Rewrite the protocol kit files (the recordings are kept).
     progress : callable, optional
         Called with a line of text per kit written.
 
@@ -224,7 +228,7 @@ def write_protocol_kits(
     written = {}
     for protocol in PROTOCOLS:
         target = folder / "protocols" / f"{protocol}.json"
-        if not target.is_file():
+        if force or not target.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
             save_kit(protocol_kit(protocol, medium, velocity, sample_kit.name), target)
             if progress is not None:
