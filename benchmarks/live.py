@@ -4,10 +4,11 @@ For each item of the development corpus's validation split, drums only (every ``
 each with its calibrated kit), the recording is streamed through
 :class:`drumnmf.live.StreamingTranscriber` in device-sized blocks (one hop), and
 
-- **latency** of each hit that matches a reference onset (same class, 50 ms): from the
-  true onset to the moment its note would be sent, i.e. the end of the block that decided
-  it plus the wall-clock time that block took to process (audio-interface latency not
-  included); median, 95th percentile and standard deviation (jitter) per mode;
+- **latency** of each hit matched one-to-one to a reference onset (same class, 50 ms,
+  closest pairs first): from the true onset to the moment its note would be sent, i.e.
+  the end of the block that decided it plus the wall-clock time that block took to
+  process (audio-interface latency not included); median, 95th percentile and standard
+  deviation (jitter) per mode;
 - **CPU** per second of audio (process time of the transcriber / audio seconds, in % of
   one core);
 - **accuracy**: micro F over kick / snare / hi-hat at 50 ms, scored as ``drumnmf evaluate``
@@ -39,17 +40,17 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from drumnmf.errors import DrumnmfError  # noqa: E402
-from drumnmf.evaluation.pairing import evaluate_paths  # noqa: E402
-from drumnmf.io.annotations import load_annotations, reduce_classes  # noqa: E402
-from drumnmf.io.audio import load_audio  # noqa: E402
-from drumnmf.io.export import write_csv  # noqa: E402
-from drumnmf.kit import Kit, load_kit  # noqa: E402
-from drumnmf.live import StreamConfig, StreamingTranscriber, with_templates_for  # noqa: E402
-from drumnmf.pipeline import save_transcription, transcribe  # noqa: E402
-from drumnmf.spectrogram import SpectrogramSettings  # noqa: E402
+from drumnmf.errors import DrumnmfError
+from drumnmf.evaluation.pairing import evaluate_paths
+from drumnmf.io.annotations import load_annotations, reduce_classes
+from drumnmf.io.audio import load_audio
+from drumnmf.io.export import write_csv
+from drumnmf.kit import Kit, load_kit
+from drumnmf.live import StreamConfig, StreamingTranscriber, with_templates_for
+from drumnmf.pipeline import save_transcription, transcribe
+from drumnmf.spectrogram import SpectrogramSettings
 
 WINDOW = 0.05
 
@@ -124,16 +125,31 @@ def class_of(drum: str) -> str | None:
 
 
 def latencies(emitted: list, reference: dict[str, np.ndarray]) -> list[float]:
-    """Emission time minus the true onset, for hits within WINDOW of a reference onset."""
+    """Emission time minus the true onset, for the hits matched one-to-one to reference
+    onsets of their class within WINDOW (closest pairs first, as mir_eval matches)."""
     out = []
+    by_class: dict[str, list[tuple[float, float]]] = {}
     for hit, when in emitted:
         cls = class_of(hit.drum)
-        times = reference.get(cls) if cls else None
-        if times is None or not np.size(times):
+        if cls is not None:
+            by_class.setdefault(cls, []).append((hit.time, when))
+    for cls, hits in by_class.items():
+        times = np.asarray(reference.get(cls, ()), dtype=np.float64)
+        if not times.size:
             continue
-        nearest = times[np.argmin(np.abs(times - hit.time))]
-        if abs(nearest - hit.time) <= WINDOW:
-            out.append(when - float(nearest))
+        pairs = sorted(
+            (abs(t - r), i, j)
+            for i, (t, _) in enumerate(hits)
+            for j in np.flatnonzero(np.abs(times - t) <= WINDOW)
+            for r in (float(times[j]),)
+        )
+        used_hits, used_refs = set(), set()
+        for _, i, j in pairs:
+            if i in used_hits or j in used_refs:
+                continue
+            used_hits.add(i)
+            used_refs.add(j)
+            out.append(hits[i][1] - float(times[j]))
     return out
 
 

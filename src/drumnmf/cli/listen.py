@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--mode",
         choices=("transcribe", "trigger"),
         default="transcribe",
-        help="latency mode: transcribe (offline STFT, ~25 ms) or trigger (short window)",
+        help="latency mode: transcribe (the offline STFT) or trigger (a 5.8 ms window)",
     )
     source = parser.add_argument_group("input")
     source.add_argument(
@@ -70,7 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         metavar="S",
         help="seconds to wait after a threshold crossing before deciding a hit "
-        "(default 0.012 transcribe, 0.0015 trigger)",
+        "(default 0 transcribe, 0.0015 trigger)",
     )
     out = parser.add_argument_group("output")
     out.add_argument("--midi-out", metavar="NAME", help="send hits as MIDI notes to this port")

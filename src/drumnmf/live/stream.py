@@ -121,7 +121,7 @@ class StreamConfig:
 
     mode: str = "transcribe"
     settings: SpectrogramSettings | None = None
-    look_ahead: float = 0.012
+    look_ahead: float = 0.0
     harmonic_rank: int = 5
     harmonic_every: float = 0.05
     memory: float = 2.0
@@ -192,14 +192,14 @@ class StreamConfig:
     def for_mode(cls, mode: str, **changes: Any) -> StreamConfig:
         """The defaults of a latency mode, with some options changed.
 
-        ``"transcribe"``: the kit's STFT (2048 / 512), decided one hop (12 ms) after the
-        crossing. ``"trigger"``: ``TRIGGER_SETTINGS`` (256 / 64, 5.8 ms window), decided
-        1.5 ms after the crossing.
+        ``"transcribe"``: the kit's STFT (2048 / 512), decided at the crossing.
+        ``"trigger"``: ``TRIGGER_SETTINGS`` (256 / 64, 5.8 ms window), decided 1.5 ms after
+        the crossing.
         """
         if mode == "trigger":
             base = cls(mode="trigger", settings=TRIGGER_SETTINGS, look_ahead=0.0015)
         elif mode == "transcribe":
-            base = cls(mode="transcribe")
+            base = cls(mode="transcribe", look_ahead=0.0)
         else:
             raise DrumnmfError(f"unknown mode {mode!r}; use one of {MODES}")
         return replace(base, **changes)
