@@ -1,7 +1,8 @@
 """Accuracy and speed of named pipeline configurations on the development corpus.
 
-Micro F over kick / snare / hi-hat at 50 ms (``reduce_classes(..., 3)``, onsets of one
-class closer than ``min_interval`` merged; ``--classes 5`` adds tom and cymbal), per
+Micro F over kick / snare / hi-hat at 50 ms (``scoring_classes(..., 3)``, the rule of
+``drumnmf evaluate``: only onsets of one class at the same instant merge; ``--classes 5``
+adds tom and cymbal), per
 corpus condition, with the seconds per transcription (from an array: STFT, features,
 factorization, onsets). A configuration whose picker is ``topk`` is scored with the oracle
 top-k picker (k = the number of reference onsets per class and file). Every configuration

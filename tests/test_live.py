@@ -224,7 +224,7 @@ def test_device_session_with_midi_out_writes_the_outputs(hits_and_kit, tmp_path)
     assert {m.note for m in ons} <= set(kit.midi_notes)
     assert isinstance(sent[-1], str) and sent[-1] == "closed"
     written = save_session(result, stream, tmp_path, source="device", stem="take", report=False)
-    assert written["csv"].read_text().splitlines()[0] == "time,drum,strength"
+    assert written["csv"].read_text().splitlines()[0] == "time,drum,strength,confidence"
     assert len(written["csv"].read_text().splitlines()) == 1 + len(result.hits)
 
 

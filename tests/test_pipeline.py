@@ -54,12 +54,16 @@ def test_top_k_picker_returns_k(kit, song):
     assert result.thresholds is None
 
 
-def test_scale_of_audio_does_not_change_onsets(kit, song):
+def test_scale_of_audio_does_not_change_onsets_without_the_kit_floor(kit, song):
     _, audio = song
-    a = transcribe(audio, kit=kit, sample_rate=SR)
-    b = transcribe(audio * 0.01, kit=kit, sample_rate=SR)
+    config = TranscribeConfig(floor_db=0.0)
+    a = transcribe(audio, kit=kit, sample_rate=SR, config=config)
+    b = transcribe(audio * 0.01, kit=kit, sample_rate=SR, config=config)
     for drum in a.drums:
         np.testing.assert_allclose(a.onsets[drum], b.onsets[drum])
+    # the kit floor (30 dB) silences the same drums played 40 dB under the calibration hits
+    quiet = transcribe(audio * 0.01, kit=kit, sample_rate=SR)
+    assert sum(quiet.n_onsets.values()) == 0
 
 
 def test_file_input_and_outputs(kit, song, tmp_path):
@@ -200,7 +204,13 @@ def test_config_defaults_are_the_documented_ones():
         "harmonic_rank": 5,
         "max_iter": None,
         "inner_iter": 10,
-        "picker": "adaptive",
+        "picker": "db",
+        "families": True,
+        "delta_db": 6.0,
+        "range_db": 40.0,
+        "rise_ratio": 3.0,
+        "floor_db": 15.0,
+        "leak_margin": 1.0,
         "threshold_window": 0.1,
         "offsets": {},
         "min_interval": 0.05,
@@ -218,7 +228,13 @@ def test_config_defaults_are_the_documented_ones():
     }
     paper = TranscribeConfig.paper()
     assert (paper.onset_timing, paper.bands_per_octave, paper.percussive_frames) == ("peak", 0, 0)
-    assert (paper.min_band_share, paper.crosstalk_ratio, paper.picker) == (0.0, 0.0, "adaptive")
+    assert (paper.min_band_share, paper.crosstalk_ratio, paper.picker) == (0.0, 0.0, "paper")
+    assert (paper.families, paper.rise_ratio, paper.floor_db, paper.leak_margin) == (
+        False,
+        0.0,
+        0.0,
+        0.0,
+    )
 
 
 def test_offsets_default_to_the_papers_and_can_be_overridden():
@@ -236,7 +252,10 @@ def test_offsets_default_to_the_papers_and_can_be_overridden():
     ("kwargs", "message"),
     [
         ({"solver": "als"}, "unknown solver 'als'; use one of ('nenmf', 'mur')"),
-        ({"picker": "peaks"}, "unknown picker 'peaks'; use one of ('adaptive', 'topk')"),
+        (
+            {"picker": "peaks"},
+            "unknown picker 'peaks'; use one of ('db', 'paper', 'adaptive', 'topk')",
+        ),
         ({"harmonic_rank": 1.5}, "harmonic_rank must be an integer >= 0, got 1.5"),
         ({"max_iter": 2.0}, "max_iter must be a positive integer, got 2.0"),
         ({"inner_iter": 0}, "inner_iter must be a positive integer, got 0"),
@@ -498,6 +517,12 @@ def test_every_option_reaches_its_stage(kit, song):
         band_share_relative=0.0,
         crosstalk_ratio=3.0,
         crosstalk_similarity=0.0,
+        # the paper's picker by name, without the silence gates, is the old stage by stage
+        picker="paper",
+        families=False,
+        rise_ratio=0.0,
+        floor_db=0.0,
+        leak_margin=0.0,
     )
     result = transcribe(audio, kit=kit, sample_rate=SR, config=config)
     V = magnitude_spectrogram(audio)
@@ -596,7 +621,8 @@ def test_documents_and_versions(kit, plain, tmp_path, monkeypatch):
     _, _, result = plain
     doc = result.to_dict()
     for row in doc["onsets"]:
-        assert set(row) == {"time", "drum", "strength"}
+        assert set(row) == {"time", "drum", "strength", "confidence"}
+        assert 0 <= row["confidence"] <= 1
     strongest = max(doc["onsets"], key=lambda r: r["strength"])
     assert strongest["strength"] == max(float(result.strengths[d].max()) for d in kit.names)
     written = save_transcription(result, tmp_path, stem="x", formats=("json",))

@@ -23,6 +23,7 @@ __all__ = [
     "__version__",
     "apply_edits",
     "calibrate",
+    "check_calibration",
     "evaluate_paths",
     "factorize",
     "load_annotations",
@@ -42,6 +43,7 @@ _LAZY = {
     "Kit": "drumnmf.kit",
     "calibrate": "drumnmf.kit",
     "load_kit": "drumnmf.kit",
+    "check_calibration": "drumnmf.calibration_checks",
     "Transcription": "drumnmf.pipeline",
     "transcribe": "drumnmf.pipeline",
     "transcribe_many": "drumnmf.batch",
@@ -54,6 +56,7 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from drumnmf.batch import transcribe_many
+    from drumnmf.calibration_checks import check_calibration
     from drumnmf.editing import apply_edits
     from drumnmf.evaluation.pairing import evaluate_paths
     from drumnmf.factorization import Factorization, factorize

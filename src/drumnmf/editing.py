@@ -164,10 +164,24 @@ def apply_edits(transcription: Transcription, edits: Iterable[Edit]) -> Edited:
     settings = transcription.kit.settings
     n_frames = transcription.activations.shape[1]
     picked: dict[str, dict[int, float]] = {}
+    # a hand-added hit is certain, and of the drum itself
+    extra: dict[str, dict[int, tuple[float, str]]] = {}
     for d in drums:
         frames = np.rint(np.asarray(transcription.onsets[d]) / settings.frame_seconds)
+        keys = frames.astype(np.int64).tolist()
         values = map(float, transcription.strengths[d])
-        picked[d] = dict(zip(frames.astype(np.int64).tolist(), values, strict=True))
+        picked[d] = dict(zip(keys, values, strict=True))
+        extra[d] = dict(
+            zip(
+                keys,
+                zip(
+                    map(float, transcription.confidence_of(d)),
+                    transcription.articulation_of(d),
+                    strict=True,
+                ),
+                strict=True,
+            )
+        )
 
     def drum_of(name: str) -> str:
         key = canonical_drum_name(name)
@@ -203,14 +217,21 @@ def apply_edits(transcription: Transcription, edits: Iterable[Edit]) -> Edited:
                 picked[target][frame] = edit_strength(row, frame)
     onsets: dict[str, np.ndarray] = {}
     strengths: dict[str, np.ndarray] = {}
+    confidences: dict[str, np.ndarray] = {}
+    articulations: dict[str, tuple[str, ...]] = {}
     for d in drums:
         frames = np.array(sorted(picked[d]), dtype=np.int64)
         onsets[d] = frames_to_seconds(frames, settings)
         strengths[d] = np.array([picked[d][f] for f in frames.tolist()], dtype=np.float64)
+        kept = [extra[d].get(f, (1.0, d)) for f in frames.tolist()]
+        confidences[d] = np.array([c for c, _ in kept], dtype=np.float64)
+        articulations[d] = tuple(a for _, a in kept)
     corrected = replace(
         transcription,
         onsets=onsets,
         strengths=strengths,
+        confidences=confidences,
+        articulations=articulations,
         edits=tuple(transcription.edits) + edits,
     )
     return Edited(transcription=corrected, ignored=tuple(ignored))

@@ -9,7 +9,7 @@ Kit file format (JSON, ``"format": "drumnmf-kit"``, ``"version": 1``)::
 
     {"format": "drumnmf-kit", "version": 1,
      "settings": {"sample_rate": 44100, "n_fft": 2048, "hop_length": 512, "window": "hann"},
-     "drums": [{"name": "kick", "midi_note": 36}, ...],
+     "drums": [{"name": "kick", "midi_note": 36, "level": 2.1}, ...],
      "templates": [{"drum": "kick", "spectrum": [... n_bins floats ...]}, ...],
      "sources": ["kick.wav", ...],
      "alternates": [{"settings": {...}, "templates": [[... n_bins floats ...], ...]}]}
@@ -17,6 +17,9 @@ Kit file format (JSON, ``"format": "drumnmf-kit"``, ``"version": 1``)::
 ``"alternates"`` (optional) holds the same templates measured with other STFT settings
 (for example the short window of live trigger mode, ``drumnmf calibrate --trigger``), one
 spectrum per template column in the same order; kits without it load as before.
+
+``level`` (optional, all drums or none) is :attr:`Kit.levels`, and the optional
+``"crosstalk"`` (n_drums x n_drums numbers) is :attr:`Kit.crosstalk`.
 
 Hit detection in calibration files
 ----------------------------------
@@ -157,6 +160,14 @@ class Kit:
         The STFT settings the templates were made with; transcription must use the same.
     sources : tuple of str
         Where each template came from (for provenance).
+    levels : tuple of float
+        Per drum, the activation peak its own calibration hits produce when transcribed
+        with this kit (:mod:`drumnmf.calibration`), in activation units; empty when
+        unknown (kits calibrated before levels were recorded, or from annotations).
+    crosstalk : tuple of tuple of float
+        ``crosstalk[d][o]``: the peak of drum ``o``'s row on ``d``'s calibration hits,
+        relative to ``o``'s level (:func:`drumnmf.calibration.crosstalk_matrix`); empty
+        when unknown.
     alternates : tuple of (SpectrogramSettings, np.ndarray [shape=(n_bins', n_templates)])
         The same template columns measured with other STFT settings (live trigger mode's
         short window, :mod:`drumnmf.live.templates`); empty by default.
@@ -168,6 +179,8 @@ class Kit:
     template_drums: tuple[int, ...]
     settings: SpectrogramSettings = field(default_factory=SpectrogramSettings)
     sources: tuple[str, ...] = ()
+    levels: tuple[float, ...] = ()
+    crosstalk: tuple[tuple[float, ...], ...] = ()
     alternates: tuple[tuple[SpectrogramSettings, np.ndarray], ...] = ()
 
     def __post_init__(self) -> None:
@@ -200,6 +213,19 @@ class Kit:
             )
         if not np.all(np.isfinite(t)) or np.any(t < 0):
             raise DrumnmfError("templates must be finite and nonnegative")
+        levels = tuple(float(v) for v in self.levels)
+        if levels and (len(levels) != n or not all(np.isfinite(v) and v > 0 for v in levels)):
+            raise DrumnmfError(
+                f"levels must give one positive number per drum ({n}), got {self.levels!r}; "
+                "recalibrate the kit"
+            )
+        object.__setattr__(self, "levels", levels)
+        leak = tuple(tuple(float(v) for v in row) for row in self.crosstalk)
+        if leak and (
+            len(leak) != n or any(len(r) != n or not all(v >= 0 for v in r) for r in leak)
+        ):
+            raise DrumnmfError(f"crosstalk must be {n} x {n} numbers >= 0; recalibrate the kit")
+        object.__setattr__(self, "crosstalk", leak)
         for j in range(t.shape[1]):
             if not np.any(t[:, j] > 0):
                 drum = self.names[self.template_drums[j]]
@@ -212,6 +238,10 @@ class Kit:
     def n_drums(self) -> int:
         """Number of drums."""
         return len(self.names)
+
+    def level_of(self, drum: str) -> float | None:
+        """Calibration level of a drum (see :attr:`levels`), None when unknown."""
+        return self.levels[self.index(drum)] if self.levels else None
 
     def note_of(self, drum: str) -> int:
         """General MIDI note of a drum."""
@@ -238,6 +268,10 @@ class Kit:
             sources=tuple(self.sources[j] for j in cols)
             if len(self.sources) == len(self.template_drums)
             else self.sources,
+            levels=tuple(self.levels[i] for i in idx) if self.levels else (),
+            crosstalk=tuple(tuple(self.crosstalk[i][j] for j in idx) for i in idx)
+            if self.crosstalk
+            else (),
             alternates=tuple((s, a[:, cols]) for s, a in self.alternates),
         )
 
@@ -258,7 +292,8 @@ class Kit:
             "settings": self.settings.to_dict(),
             "drums": [
                 {"name": n, "midi_note": int(m)}
-                for n, m in zip(self.names, self.midi_notes, strict=True)
+                | ({"level": float(f"{self.levels[i]:.6g}")} if self.levels else {})
+                for i, (n, m) in enumerate(zip(self.names, self.midi_notes, strict=True))
             ],
             "templates": [
                 {
@@ -268,6 +303,11 @@ class Kit:
                 for j, d in enumerate(self.template_drums)
             ],
             "sources": list(self.sources),
+            **(
+                {"crosstalk": [[float(f"{v:.4g}") for v in r] for r in self.crosstalk]}
+                if self.crosstalk
+                else {}
+            ),
             **(
                 {
                     "alternates": [
@@ -305,6 +345,8 @@ class Kit:
             notes = tuple(int(d["midi_note"]) for d in data["drums"])
             columns = [np.asarray(t["spectrum"], dtype=np.float64) for t in data["templates"]]
             owners = tuple(names.index(str(t["drum"])) for t in data["templates"])
+            found = [d.get("level") for d in data["drums"]]
+            levels = tuple(float(v) for v in found) if all(v is not None for v in found) else ()
             alternates = tuple(
                 (
                     SpectrogramSettings.from_dict(a["settings"]),
@@ -326,6 +368,8 @@ class Kit:
                 template_drums=owners,
                 settings=settings,
                 sources=tuple(str(s) for s in data.get("sources", ())),
+                levels=levels,
+                crosstalk=tuple(tuple(r) for r in data.get("crosstalk", ())),
                 alternates=alternates,
             )
         except DrumnmfError as exc:
@@ -540,6 +584,7 @@ def calibrate(
             f"got {attack_frames!r}"
         )
     per_drum: dict[str, list[tuple[list[np.ndarray], str]]] = {}
+    recordings: list[tuple[str, np.ndarray]] = []
     for item in hits:
         name, source = _parse_hit_source(item)
         if isinstance(source, tuple):
@@ -554,6 +599,7 @@ def calibrate(
         found = detect_hits(V, settings)
         if not found:
             raise DrumnmfError(f"no hit found in '{label}'; record an audible hit of '{name}'")
+        recordings.append((name, samples))
         if attack_frames:
             spectra = _split_templates(V, found, int(attack_frames))
         else:
@@ -585,7 +631,7 @@ def calibrate(
                 for k in range(max(len(s) for s, _ in entries))
             ]
             add(merged, label, i)
-    return Kit(
+    kit = Kit(
         names=names,
         midi_notes=midi,
         templates=np.stack(columns, axis=1),
@@ -593,6 +639,9 @@ def calibrate(
         settings=settings,
         sources=tuple(sources),
     )
+    from drumnmf.calibration import with_levels  # the pipeline imports this module
+
+    return with_levels(kit, recordings)
 
 
 def calibrate_from_annotations(

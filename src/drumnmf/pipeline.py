@@ -32,17 +32,8 @@ from drumnmf.errors import DrumnmfError
 from drumnmf.factorization import Factorization, factorize
 from drumnmf.features import apply_filterbank, log_filterbank, percussive_spectrogram
 from drumnmf.kit import Kit, canonical_drum_name, default_kit
-from drumnmf.onsets import (
-    TIMINGS,
-    Onsets,
-    band_share,
-    explained_energy,
-    gate_onsets,
-    offset_for,
-    pick_adaptive,
-    pick_top_k,
-    suppress_crosstalk,
-)
+from drumnmf.onsets import TIMINGS, offset_for
+from drumnmf.picking import pick_onsets
 from drumnmf.spectrogram import SpectrogramSettings, frames_to_seconds
 
 __all__ = [
@@ -55,7 +46,7 @@ __all__ = [
 ]
 
 SOLVERS = ("nenmf", "mur")
-PICKERS = ("adaptive", "topk")
+PICKERS = ("db", "paper", "adaptive", "topk")
 
 
 @dataclass(frozen=True)
@@ -73,8 +64,28 @@ class TranscribeConfig:
         (10 for NeNMF, 100 for MUR).
     inner_iter : int > 0
         OGM steps per NeNMF block.
-    picker : {"adaptive", "topk"}
-        Onset picker; ``"topk"`` needs ``k`` per drum at call time.
+    picker : {"db", "paper", "adaptive", "topk"}
+        Onset picker (:mod:`drumnmf.picking`): ``"db"`` (default) thresholds in decibels
+        (:mod:`drumnmf.detection`); ``"paper"`` (alias ``"adaptive"``) is the paper's
+        adaptive median threshold; ``"topk"`` needs ``k`` per drum at call time.
+    families : bool
+        Related kit pieces (hi-hats, snare and rimshot, toms, cymbals) compete for a hit:
+        picked on their summed activation, each hit named by its articulation
+        (:mod:`drumnmf.families`). True by default; False picks every drum alone.
+    delta_db, range_db : float
+        The dB picker's height above the local median (dB) and its depth under the row's
+        maximum (dB).
+    rise_ratio : float >= 0
+        Rise gate (:func:`drumnmf.silence.rise_gate`): a hit's peak must be this many
+        times the activation just before it; 0 = off (the paper).
+    floor_db : float >= 0
+        Kit floor (:func:`drumnmf.silence.kit_floor`): hits more than this many dB under
+        the kit's calibration level are dropped; 0 = off (the paper).
+    leak_margin : float >= 0
+        Cross-talk model gate (:mod:`drumnmf.picking`): in a drum that looks unplayed
+        (most of its peaks under the leakage the kit's cross-talk matrix,
+        :attr:`drumnmf.kit.Kit.crosstalk`, predicts from the other drums), a hit must be
+        this many times that leakage; 0 = off, and off for kits without the matrix.
     threshold_window : float > 0
         Median window of the adaptive threshold, seconds.
     offsets : tuple of (drum, offset) pairs
@@ -126,7 +137,13 @@ class TranscribeConfig:
     harmonic_rank: int = 5
     max_iter: int | None = None
     inner_iter: int = 10
-    picker: str = "adaptive"
+    picker: str = "db"
+    families: bool = True
+    delta_db: float = 6.0
+    range_db: float = 40.0
+    rise_ratio: float = 3.0
+    floor_db: float = 15.0
+    leak_margin: float = 1.0
     threshold_window: float = 0.1
     offsets: tuple[tuple[str, float], ...] = ()
     min_interval: float = 0.05
@@ -153,6 +170,12 @@ class TranscribeConfig:
             raise DrumnmfError(f"max_iter must be a positive integer, got {self.max_iter!r}")
         if not isinstance(self.inner_iter, int) or self.inner_iter < 1:
             raise DrumnmfError(f"inner_iter must be a positive integer, got {self.inner_iter!r}")
+        for name in ("delta_db", "range_db", "rise_ratio", "floor_db", "leak_margin"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not np.isfinite(value) or value < 0:
+                raise DrumnmfError(f"{name} must be a number >= 0 (0 = off), got {value!r}")
+        if not isinstance(self.families, bool):
+            raise DrumnmfError(f"families must be True or False, got {self.families!r}")
         for name in ("threshold_window", "min_interval"):
             value = getattr(self, name)
             if not np.isfinite(value) or value <= 0:
@@ -209,6 +232,11 @@ class TranscribeConfig:
             percussive_frames=0,
             min_band_share=0.0,
             crosstalk_ratio=0.0,
+            picker="paper",
+            families=False,
+            rise_ratio=0.0,
+            floor_db=0.0,
+            leak_margin=0.0,
         )
 
     def offset(self, drum: str) -> float:
@@ -235,7 +263,8 @@ class Transcription:
     strengths : dict str -> np.ndarray [shape=(n,)]
         Activation height at each onset (rank onsets by it).
     activations : np.ndarray [shape=(n_drums, n_frames)]
-        Drum activations (the paper's ``H_D``, a drum's templates summed).
+        Drum activations (the paper's ``H_D``, a drum's templates summed; with families,
+        a family's output drum holds the family's sum).
     thresholds : np.ndarray [shape=(n_drums, n_frames)] or None
         Adaptive threshold curves in activation units; None with the top-k picker.
     frame_times : np.ndarray [shape=(n_frames,)]
@@ -265,6 +294,11 @@ class Transcription:
         Hand corrections applied after picking (:func:`drumnmf.editing.apply_edits`).
     spectrogram_step : int >= 1
         Frames per column of ``spectrogram`` (1: every frame).
+    confidences : dict str -> np.ndarray [shape=(n,)]
+        Confidence of each onset in [0, 1] (:func:`drumnmf.silence.confidence`); a drum
+        missing here has confidence 1 (see :meth:`confidence_of`).
+    articulations : dict str -> tuple of str
+        Articulation of each onset (:mod:`drumnmf.families`); the drum's name if missing.
     """
 
     drums: tuple[str, ...]
@@ -283,6 +317,20 @@ class Transcription:
     features: np.ndarray | None = None
     edits: tuple[Any, ...] = ()
     spectrogram_step: int = 1
+    confidences: dict[str, np.ndarray] = field(default_factory=dict)
+    articulations: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def confidence_of(self, drum: str) -> np.ndarray:
+        """Confidences of a drum's onsets (1 where none were recorded)."""
+        found = self.confidences.get(drum)
+        n = np.size(self.onsets[drum])
+        return np.ones(n) if found is None or np.size(found) != n else np.asarray(found)
+
+    def articulation_of(self, drum: str) -> tuple[str, ...]:
+        """Articulations of a drum's onsets (the drum's name where none were recorded)."""
+        found = self.articulations.get(drum, ())
+        n = np.size(self.onsets[drum])
+        return tuple(found) if len(found) == n else (drum,) * n
 
     @property
     def factorized(self) -> np.ndarray:
@@ -312,7 +360,7 @@ class Transcription:
 
     def to_dict(self) -> dict[str, Any]:
         """Onsets, settings, kit and versions as a JSON-ready dictionary."""
-        from drumnmf.io.export import onset_rows
+        from drumnmf.io.export import onset_table
 
         return {
             "format": "drumnmf-transcription",
@@ -320,8 +368,14 @@ class Transcription:
             "source": self.source,
             "duration": self.duration,
             "onsets": [
-                {"time": round(t, 6), "drum": d, "strength": s}
-                for t, d, s in onset_rows(self.onsets, self.strengths)
+                {"time": round(t, 6), "drum": d, "strength": s, "confidence": round(c, 4)}
+                | ({"articulation": a} if a != d else {})
+                for t, d, s, c, a in onset_table(
+                    self.onsets,
+                    self.strengths,
+                    {d: self.confidence_of(d) for d in self.drums},
+                    {d: self.articulation_of(d) for d in self.drums},
+                )
             ],
             "counts": self.n_onsets,
             "config": self.config.to_dict(),
@@ -473,73 +527,25 @@ def transcribe(
     seconds["factorize"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    owners = np.asarray(kit.template_drums)
-    activations = np.zeros((kit.n_drums, n_frames), dtype=np.float64)
-    np.add.at(activations, owners, result.drum_activations.astype(np.float64))
-    frame_rate = 1.0 / settings.frame_seconds
-    onsets: dict[str, np.ndarray] = {}
-    strengths: dict[str, np.ndarray] = {}
-    thresholds = None if config.picker == "topk" else np.zeros_like(activations)
-    share = None
-    picks: list[Onsets] = []
-    if config.picker == "adaptive" and config.min_band_share > 0:
-        share = band_share(
-            V if features is None else features,
-            result.templates,
-            result.drum_activations,
-            owners,
-            kit.n_drums,
-        )
-    for i, drum in enumerate(kit.names):
-        if config.picker == "topk":
-            assert top_k is not None
-            picked = pick_top_k(
-                activations[i],
-                top_k[drum],
-                frame_rate=frame_rate,
-                min_interval=config.min_interval,
-                timing=config.onset_timing,
-            )
-        else:
-            picked = pick_adaptive(
-                activations[i],
-                frame_rate=frame_rate,
-                offset=config.offset(drum),
-                window=config.threshold_window,
-                min_interval=config.min_interval,
-                timing=config.onset_timing,
-            )
-            assert thresholds is not None and picked.threshold is not None
-            thresholds[i] = picked.threshold
-            if share is not None:
-                picked = gate_onsets(
-                    picked,
-                    share[i],
-                    config.min_band_share,
-                    relative=config.band_share_relative,
-                )
-        picks.append(picked)
-    if config.picker == "adaptive" and config.crosstalk_ratio > 0:
-        energy, profiles = explained_energy(
-            result.templates, result.drum_activations, owners, kit.n_drums
-        )
-        picks = suppress_crosstalk(
-            picks,
-            energy,
-            profiles,
-            ratio=config.crosstalk_ratio,
-            similarity=config.crosstalk_similarity,
-        )
-    for drum, picked in zip(kit.names, picks, strict=True):
-        onsets[drum] = frames_to_seconds(picked.frames, settings)
-        strengths[drum] = picked.strengths
+    picked = pick_onsets(
+        kit,
+        result.templates,
+        result.drum_activations,
+        V if features is None else features,
+        config,
+        frame_rate=1.0 / settings.frame_seconds,
+        top_k=top_k,
+    )
+    onsets = {d: frames_to_seconds(f, settings) for d, f in picked.frames.items()}
     seconds["onsets"] = time.perf_counter() - clock
     return Transcription(
         drums=kit.names,
         onsets=onsets,
-        strengths=strengths,
-        activations=activations,
-        thresholds=thresholds,
+        strengths=picked.strengths,
+        confidences=picked.confidences,
+        articulations=picked.articulations,
+        activations=picked.activations,
+        thresholds=picked.thresholds,
         frame_times=frames_to_seconds(np.arange(n_frames), settings),
         spectrogram=V,
         spectrogram_step=staged.step,
@@ -664,7 +670,12 @@ def save_transcription(
     written: dict[str, Path] = {}
     if "csv" in formats:
         written["csv"] = folder / f"{stem}.csv"
-        write_csv(written["csv"], transcription.onsets, transcription.strengths)
+        write_csv(
+            written["csv"],
+            transcription.onsets,
+            transcription.strengths,
+            {d: transcription.confidence_of(d) for d in transcription.drums},
+        )
     if "mid" in formats:
         written["mid"] = folder / f"{stem}.mid"
         notes = dict(zip(transcription.kit.names, transcription.kit.midi_notes, strict=True))

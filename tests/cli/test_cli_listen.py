@@ -78,7 +78,7 @@ def test_ctrl_c_stops_cleanly_with_the_outputs_written(workdir):
     assert process.returncode == 0, stderr
     assert "(stopped)" in stderr
     rows = (out / "song.csv").read_text().splitlines()
-    assert rows[0] == "time,drum,strength" and len(rows) >= 2
+    assert rows[0] == "time,drum,strength,confidence" and len(rows) >= 2
     document = json.loads((out / "song.json").read_text())
     assert 0.3 < document["duration"] < 5.0  # stopped long before the end of the 6 s file
     assert (out / "song.mid").is_file()

@@ -98,6 +98,7 @@ def test_note_map_and_beats_options(song, capsys):
 
 def test_threshold_offset_and_edits(song, capsys):
     base = [song / "song.wav", "--kit", song / "kit.json", "--harmonic-rank", 4, "-q"]
+    base += ["--picker", "paper"]  # the threshold offsets are the paper picker's
     assert run("transcribe", *base, "--out-dir", song / "a") == 0
     assert run("transcribe", *base, "--out-dir", song / "b", "--threshold-offset", "hihat=0.9") == 0
     count = lambda folder: json.loads((folder / "song.json").read_text())["counts"]  # noqa: E731

@@ -26,9 +26,16 @@ def result(tmp_path_factory):
     import drumnmf
 
     kit = drumnmf.calibrate(write_hits(tmp_path_factory.mktemp("hits")))
-    return transcribe(
-        place(groove(4.0), 4.0), kit=kit, sample_rate=SR, config=TranscribeConfig(harmonic_rank=4)
+    # the page re-picks with the paper's picker, without families or silence gates
+    config = TranscribeConfig(
+        harmonic_rank=4,
+        picker="paper",
+        families=False,
+        rise_ratio=0.0,
+        floor_db=0.0,
+        leak_margin=0.0,
     )
+    return transcribe(place(groove(4.0), 4.0), kit=kit, sample_rate=SR, config=config)
 
 
 def test_exact_activations_and_frames(result):
@@ -95,7 +102,21 @@ def test_pipeline_flags_reproduce_the_settings(result):
     from drumnmf.display.editor import pipeline_flags
     from drumnmf.kit import default_kit
 
-    assert pipeline_flags(result) == ["--harmonic-rank", "4", "--kit", "KIT.json"]
+    assert pipeline_flags(result) == [
+        "--harmonic-rank",
+        "4",
+        "--picker",
+        "paper",
+        "--no-families",
+        "--rise-ratio",
+        "0",
+        "--floor-db",
+        "0",
+        "--leak-margin",
+        "0",
+        "--kit",
+        "KIT.json",
+    ]
     on_default = replace(result, kit=default_kit(), config=TranscribeConfig())
     assert pipeline_flags(on_default) == []
     paper = replace(on_default, config=replace(TranscribeConfig.paper(), solver="mur"))

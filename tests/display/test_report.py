@@ -424,5 +424,5 @@ def test_a_drum_without_hits_and_no_tempo(transcription):
     onsets["snare"] = strengths["snare"] = np.zeros(0)
     page = render_report(replace(transcription, onsets=onsets, strengths=strengths))
     assert "tempo: too few hits to estimate" in page
-    assert page_data(page)["hits"][1] == {"t": [], "s": []}
+    assert page_data(page)["hits"][1] == {"t": [], "s": [], "c": [], "a": []}
     assert re.search(r"snare</td><td>38</td><td>0</td><td>0.0</td><td>–</td>", page)

@@ -25,6 +25,13 @@ pytestmark = pytest.mark.browser
 E = "window.drumnmfReport.editor"
 
 
+# The page re-picks with the paper's picker, without families or silence gates.
+PAPER_PICKER = (
+    "--picker", "paper", "--no-families", "--rise-ratio", "0", "--floor-db", "0",
+    "--leak-margin", "0",
+)  # fmt: skip
+
+
 def drumnmf(*args: str) -> None:
     """The command, run in this process (``tests/cli`` runs it as a program)."""
     assert main([str(a) for a in args]) == 0
@@ -42,7 +49,10 @@ def csv_frames(path: Path, frame_seconds: float) -> dict[str, list[int]]:
 def example(tmp_path_factory):
     """The built-in example transcribed by the CLI (default settings: 5 drums, cross-talk gate)."""
     folder = tmp_path_factory.mktemp("editor")
-    drumnmf("transcribe", str(example_path()), "--out-dir", str(folder / "cli"), "--report", "-q")
+    drumnmf(
+        "transcribe", str(example_path()), *PAPER_PICKER, "--out-dir", str(folder / "cli"),
+        "--report", "-q",
+    )  # fmt: skip
     return folder
 
 
@@ -88,7 +98,7 @@ def test_slider_edits_and_downloads_match_the_cli(browser, example, tmp_path):  
 
         # The CLI with the equivalent option picks the same hits.
         drumnmf(
-            "transcribe", str(example_path()), "--out-dir", str(tmp_path / "moved"),
+            "transcribe", str(example_path()), *PAPER_PICKER, "--out-dir", str(tmp_path / "moved"),
             "--threshold-offset", f"hihat={value}", "--formats", "csv", "-q",
         )  # fmt: skip
         cli = csv_frames(tmp_path / "moved" / "example.csv", frame_seconds)
@@ -147,7 +157,7 @@ def test_slider_edits_and_downloads_match_the_cli(browser, example, tmp_path):  
         page.close()
 
     drumnmf(
-        "transcribe", str(example_path()), "--out-dir", str(tmp_path / "edited"),
+        "transcribe", str(example_path()), *PAPER_PICKER, "--out-dir", str(tmp_path / "edited"),
         "--threshold-offset", f"hihat={value}", "--edits", str(files["json"]),
         "--note-map", "roland-td17", "--report", "-q",
     )  # fmt: skip
@@ -178,7 +188,8 @@ def test_midi_download_carries_the_tempo_map(browser, tmp_path):  # noqa: F811
     beats = 0.03 + np.cumsum(60.0 / np.linspace(118, 126, 30))
     (tmp_path / "beats.txt").write_text("\n".join(f"{b:.4f}" for b in beats))
     drumnmf(
-        "transcribe", str(example_path()), "--out-dir", str(tmp_path), "--report", "-q",
+        "transcribe", str(example_path()), *PAPER_PICKER, "--out-dir", str(tmp_path),
+        "--report", "-q",
         "--beats", str(tmp_path / "beats.txt"), "--meter", "6/8",
         "--note-map", "alesis-nitro",
     )  # fmt: skip
@@ -195,7 +206,8 @@ def test_midi_download_carries_the_tempo_map(browser, tmp_path):  # noqa: F811
 def test_band_share_gate_is_followed(browser, example, tmp_path):  # noqa: F811
     gate = ["--min-band-share", "0.3"]
     drumnmf(
-        "transcribe", str(example_path()), "--out-dir", str(tmp_path / "gate"), "--report",
+        "transcribe", str(example_path()), *PAPER_PICKER, "--out-dir", str(tmp_path / "gate"),
+        "--report",
         "-q", *gate,
     )  # fmt: skip
     page = open_editor(browser, tmp_path / "gate" / "example.html")
@@ -210,7 +222,8 @@ def test_band_share_gate_is_followed(browser, example, tmp_path):  # noqa: F811
     finally:
         page.close()
     drumnmf(
-        "transcribe", str(example_path()), "--out-dir", str(tmp_path / "moved"), "-q", *gate,
+        "transcribe", str(example_path()), *PAPER_PICKER, "--out-dir", str(tmp_path / "moved"),
+        "-q", *gate,
         "--threshold-offset", "snare=0.04", "--formats", "csv",
     )  # fmt: skip
     assert {d: f for d, f in moved.items() if f} == csv_frames(

@@ -228,3 +228,46 @@ def test_experiment_and_evaluate_give_the_same_numbers(
         got = json.loads(target.read_text())["micro"]
         for drum, s in {**expected.micro, "all": expected.micro_total}.items():
             assert (got[drum]["tp"], got[drum]["fp"], got[drum]["fn"]) == (s.tp, s.fp, s.fn)
+
+
+def test_accuracy_doc_compares_peers_velocities_protocols_and_resumes(
+    protocol_corpus: tuple[Path, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from drumnmf.evaluation.experiments import run_accuracy, runner
+
+    out, _, _ = protocol_corpus
+    peers = tmp_path / "peers"
+    for item in load_manifest(out).select("groove/validation"):
+        target = peers / "adtof" / f"{item.id}.csv"  # a perfect peer: the reference itself
+        target.parent.mkdir(parents=True, exist_ok=True)
+        rows = sorted(
+            (float(t), d) for d, ts in load_text(item.reference).onsets.items() for t in ts
+        )
+        target.write_text("time,drum,strength\n" + "".join(f"{t},{d},1\n" for t, d in rows))
+    options = dict(doc=tmp_path / "a.md", ablations=(), jobs=1, peers=peers,
+                   cache=tmp_path / "cache")  # fmt: skip
+    report = run_accuracy(out, **options)  # type: ignore[arg-type]
+    text = report.text
+    for needle in (
+        "## drumnmf and ADTOF",
+        "| **groove/validation/*/drums** | 1 | 1 |",
+        "## Recall by reference velocity",
+        "| groove/validation/*/drums | kick | ADTOF | – | 0% | – | 0% | 1.000 | 100% |",
+        "## Calibration protocols",
+        "| groove/validation/*/acc0db | protocol full | full | 1 |",
+        "| groove/validation/*/drums | protocol velocities | velocities | 1 |",
+    ):
+        assert needle in text, needle
+    row = next(
+        line for line in text.splitlines() if line.startswith("| **groove/validation/*/acc-6db")
+    )
+    assert row.split(" | ")[8] == "1.000"  # the peer's F
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a cached run was recomputed")
+
+    monkeypatch.setattr(runner, "_run_one", fail)
+    again = run_accuracy(out, **options)  # type: ignore[arg-type]
+    assert not again.results.failures and len(again.results.runs) == len(report.results.runs)
+    absent = run_accuracy(out, **{**options, "peers": tmp_path / "none"})  # type: ignore[arg-type]
+    assert "Skipped: no peer estimates found" in absent.text

@@ -40,7 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "spectrum of its hits. Each HIT is a file named after its drum (kick.wav, "
             "snare.flac, hihat_2.wav, ...) or a NAME=FILE pair. A file may hold one hit or "
             "several isolated hits; they are detected and averaged. Alternatively, cut the "
-            "isolated hits of one recording from annotated onsets with --annotations."
+            "isolated hits of one recording from annotated onsets with --annotations.\n"
+            "Record every piece you play (kick, snare, hihat, open_hihat, pedal_hihat, each "
+            "tom, crash, ride); the command warns about missing pieces and recordings that "
+            "are too quiet, noisy or clipped."
         ),
         epilog=(
             "examples:\n"
@@ -125,8 +128,21 @@ def run(args: argparse.Namespace) -> int:
                 kit, args.hits, separate=args.separate, attack_frames=args.attack_frames
             )
     save_kit(kit, args.out)
+    _warn(args, kit.names, settings.sample_rate)
     drums = ", ".join(f"{n} ({m})" for n, m in zip(kit.names, kit.midi_notes, strict=True))
     extra = "".join(f", also for n_fft {s.n_fft} / hop {s.hop_length}" for s, _ in kit.alternates)
     print(f"wrote {args.out}: {kit.templates.shape[1]} templates for {drums}{extra}")
     sys.stdout.flush()
     return 0
+
+
+def _warn(args: argparse.Namespace, names: tuple[str, ...], sample_rate: int) -> None:
+    """Print what is missing from the calibration or too quiet in it (stderr)."""
+    from drumnmf.calibration_checks import check_calibration, missing_pieces
+
+    if args.annotations:
+        warnings = missing_pieces(names)
+    else:
+        warnings = check_calibration(args.hits, sample_rate=sample_rate)
+    for warning in warnings:
+        print(f"drumnmf: warning: {warning.message}", file=sys.stderr)

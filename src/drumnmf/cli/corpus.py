@@ -42,7 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Build the corpus into --out: Groove MIDI beats rendered with Hydrogen kits (drums "
             "only, and mixed with accompaniment at each --ratio-db), a kit calibrated on each "
-            "sample kit, the MDB Drums tracks, and manifest.json. Audio already there is kept "
+            "sample kit, the MDB Drums tracks, and manifest.json. Each kit also gets "
+            "calibration recordings of every piece it plays (one medium hit; hits at "
+            "velocities 30, 60, 90, 120) and the protocol kits kits/<Kit>/protocols/"
+            "{paper3,full,velocities}.json, and each Groove item a reference with velocities "
+            "(velocity/<name>.csv). An item's accompaniment depends on the item alone, so "
+            "limited builds have the same mixes as the full one. Audio already there is kept "
             "unless --force, so an interrupted build resumes."
         ),
         epilog=(

@@ -106,8 +106,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Measure the paper's protocol (MUR and NeNMF) and the default pipeline\n"
             "(TranscribeConfig()) on every validation subset of the development corpus,\n"
-            "plus the default kit without calibration on the rendered drums, and the\n"
-            "ablation variants on the train split; write the Markdown document."
+            "plus the default kit without calibration on the rendered drums, the\n"
+            "calibration protocols (paper3, full, velocities), and the ablation variants\n"
+            "on the train split; compare with ADTOF's onsets (../shared/peers) and report\n"
+            "recall by reference velocity; write the Markdown document. With --cache the\n"
+            "runs are kept, so a repeated or interrupted run resumes."
         ),
         epilog=(
             "Add ablation rows with --variant 'NAME: key=value, ...', keys being\n"
@@ -142,6 +145,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     accuracy.add_argument(
         "--no-ablations", action="store_true", help="leave the ablation table empty"
+    )
+    accuracy.add_argument(
+        "--ablation-limit",
+        type=int,
+        metavar="N",
+        help="at most N files per subset for the ablations (default: --limit)",
+    )
+    accuracy.add_argument(
+        "--peers",
+        type=Path,
+        metavar="DIR",
+        help="folder holding adtof/<item id>.csv, the peer transcriber's onsets on the corpus "
+        "(default: ../shared/peers, found from the working directory; skipped when absent)",
+    )
+    accuracy.add_argument(
+        "--no-peers", action="store_true", help="leave out the comparison with ADTOF"
+    )
+    accuracy.add_argument(
+        "--no-protocols",
+        action="store_true",
+        help="leave out the calibration protocols (paper3, full, velocities)",
+    )
+    accuracy.add_argument(
+        "--cache",
+        type=Path,
+        metavar="DIR",
+        help="keep finished runs here: a repeated or interrupted run resumes, recomputing "
+        "only runs whose code, variant or files changed",
+    )
+    accuracy.add_argument(
+        "--estimates",
+        type=Path,
+        metavar="DIR",
+        help="also write the default pipeline's onsets as DIR/<item id>.csv (what "
+        "'drumnmf transcribe' writes), for 'drumnmf evaluate'",
     )
     accuracy.add_argument(
         "--ablation-split",
@@ -261,11 +299,21 @@ def _run_accuracy(args: argparse.Namespace) -> int:
         ablations=ablations,
         ablation_splits=tuple(args.ablation_split),
         limit=args.limit,
+        ablation_limit=args.ablation_limit,
         jobs=args.jobs,
         window=args.window,
         command=_command(),
         progress=_progress(args.quiet),
+        peers=args.peers,
+        compare=not args.no_peers,
+        protocols=not args.no_protocols,
+        cache=args.cache,
     )
+    if args.estimates is not None:
+        from drumnmf.evaluation.experiments import write_estimates
+
+        written = write_estimates(report.results.select("default"), args.estimates)
+        print(f"wrote {len(written)} estimate(s) to {args.estimates}")
     failures = [*report.results.failures, *(report.ablations.failures if report.ablations else ())]
     print(f"wrote {report.doc} in {time.perf_counter() - started:.0f} s")
     if failures:

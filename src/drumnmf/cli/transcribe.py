@@ -39,8 +39,47 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--picker",
-        choices=("adaptive", "topk"),
-        help="onset picker: adaptive median threshold, or top-k (needs --k or --reference)",
+        choices=("db", "paper", "adaptive", "topk"),
+        help="onset picker: thresholds in dB (default), the paper's adaptive median "
+        "threshold ('paper', also 'adaptive'), or top-k (needs --k or --reference)",
+    )
+    group.add_argument(
+        "--families",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="related pieces (hi-hats, snare/rimshot, toms, cymbals) compete for a hit and "
+        "each hit names its articulation (default on; paper off)",
+    )
+    group.add_argument(
+        "--delta-db",
+        type=float,
+        metavar="DB",
+        help="dB picker: height of a peak over the activation before it (default 6)",
+    )
+    group.add_argument(
+        "--range-db",
+        type=float,
+        metavar="DB",
+        help="dB picker: deepest peak under the drum's loudest one (default 40)",
+    )
+    group.add_argument(
+        "--rise-ratio",
+        type=float,
+        metavar="X",
+        help="a hit must rise X times over the activation just before it (default 3; 0 = off)",
+    )
+    group.add_argument(
+        "--floor-db",
+        type=float,
+        metavar="DB",
+        help="drop hits more than DB under the kit's calibration hit (default 15; 0 = off)",
+    )
+    group.add_argument(
+        "--leak-margin",
+        type=float,
+        metavar="X",
+        help="a hit must be X times the cross-talk the kit's calibration predicts from the "
+        "other drums, for a drum that looks unplayed (default 1; 0 = off)",
     )
     group.add_argument(
         "--k", action="append", metavar="DRUM=N", help="onsets to keep per drum (top-k picker)"
@@ -163,6 +202,12 @@ def config_from_args(args: argparse.Namespace) -> Any:
         max_iter=args.iterations,
         inner_iter=args.inner_iterations,
         picker=args.picker,
+        families=getattr(args, "families", None),
+        delta_db=getattr(args, "delta_db", None),
+        range_db=getattr(args, "range_db", None),
+        rise_ratio=getattr(args, "rise_ratio", None),
+        floor_db=getattr(args, "floor_db", None),
+        leak_margin=getattr(args, "leak_margin", None),
         seed=args.seed,
         bands_per_octave=getattr(args, "bands_per_octave", None),
         fmin=getattr(args, "fmin", None),

@@ -1,6 +1,6 @@
 """What the report's editor needs to re-pick onsets in the page exactly as the pipeline does.
 
-The editor (``assets/editor.js``) ports the default picker (:func:`drumnmf.onsets.pick_adaptive`
+The editor (``assets/editor.js``) ports the paper's picker (:func:`drumnmf.onsets.pick_adaptive`
 with rise timing, then :func:`drumnmf.onsets.suppress_crosstalk`) to JavaScript, so a
 sensitivity slider gives the hits that ``drumnmf transcribe --threshold-offset DRUM=X`` gives.
 For that it needs the exact numbers, not the 8-bit display copies: every drum's activation
@@ -8,7 +8,8 @@ row as float64, and each drum's reconstructed energy (float64, only around candi
 where the cross-talk gate reads it), zlib-compressed (the page inflates them with the
 browser's DecompressionStream), and the integer window sizes and rival drums the Python
 code derives. The band-share gate (:func:`drumnmf.onsets.gate_onsets`, off by default) is
-ported too, with each drum's share rows sent like the energy. With the top-k picker the
+ported too, with each drum's share rows sent like the energy. With the top-k picker, the
+dB picker, families of several drums or the silence gates (:mod:`drumnmf.picking`), the
 sliders are off and editing works on the pipeline's hits.
 
 :func:`editor_data` also carries what the page exports: the note maps offered for MIDI
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from drumnmf.display.media import asset
+from drumnmf.io.export import LEVEL_VELOCITY
 from drumnmf.onsets import (
     COINCIDE_FRAMES,
     GATE_FRAMES,
@@ -82,6 +84,12 @@ _FLAGS = {
     "max_iter": "--iterations",
     "inner_iter": "--inner-iterations",
     "picker": "--picker",
+    "families": "--families",
+    "delta_db": "--delta-db",
+    "range_db": "--range-db",
+    "rise_ratio": "--rise-ratio",
+    "floor_db": "--floor-db",
+    "leak_margin": "--leak-margin",
     "seed": "--seed",
     "bands_per_octave": "--bands-per-octave",
     "fmin": "--fmin",
@@ -125,8 +133,11 @@ def pipeline_flags(transcription: Transcription) -> list[str]:
     )
     flags = list(start)
     for name in differs:
-        if name in _FLAGS and getattr(config, name) is not None:
-            flags += [_FLAGS[name], text(getattr(config, name))]
+        value = getattr(config, name)
+        if name in _FLAGS and isinstance(value, bool):
+            flags.append(_FLAGS[name] if value else _FLAGS[name].replace("--", "--no-", 1))
+        elif name in _FLAGS and value is not None:
+            flags += [_FLAGS[name], text(value)]
     flags += _kit_flag(transcription, default_kit())
     unflagged = [n for n in differs if n not in _FLAGS]
     if unflagged:
@@ -172,6 +183,62 @@ def _note_maps(transcription: Transcription) -> list[dict[str, Any]]:
     return out
 
 
+def _hit_details(t: Transcription, min_frames: int, live: bool) -> dict[str, Any]:
+    """Each hit's confidence and articulation, and what re-picked hits get.
+
+    A re-picked hit's confidence is :func:`drumnmf.silence.confidence` of its strength
+    (``levels``, ``confidence_depth``); its articulation depends on its peak frame only, so
+    ``articulation_at`` lists, per drum, every candidate peak not named after the drum.
+    """
+    from drumnmf.families import articulations_at, kit_families
+    from drumnmf.silence import CONFIDENCE_RANGE_DB, FALLBACK_LEVEL
+
+    drums = t.drums
+    config = t.config
+    families = kit_families(t.kit, enabled=config.families)
+    levels = list(t.kit.levels or (FALLBACK_LEVEL,) * len(drums))
+    for family in families:
+        levels[family.drum] = max(levels[m] for m in family.members)
+    named: list[dict[str, str]] = [{} for _ in drums]
+    if live:
+        weights = np.asarray(t.factorization.templates, dtype=np.float64).sum(axis=0)
+        for family in families:
+            peaks = _candidates(np.asarray(t.activations[family.drum]), min_frames)
+            found = articulations_at(family, t.factorization.drum_activations, peaks, weights)
+            named[family.drum] = {
+                str(int(p)): a for p, a in zip(peaks, found, strict=True) if a != drums[family.drum]
+            }
+    return {
+        "confidences": [[float(c) for c in t.confidence_of(d)] for d in drums],
+        "articulations": [list(t.articulation_of(d)) for d in drums],
+        "articulation_at": named,
+        "levels": [float(v) for v in levels],
+        "confidence_depth": float(config.floor_db or CONFIDENCE_RANGE_DB),
+    }
+
+
+def _live(t: Transcription) -> tuple[bool, str]:
+    """Whether the page can re-pick as the pipeline did, and why not."""
+    from drumnmf.families import kit_families
+
+    config = t.config
+    if config.picker == "topk":
+        return False, "the top-k picker has no threshold: edit the hits by hand"
+    shared = any(len(f.members) > 1 for f in kit_families(t.kit, enabled=config.families))
+    if (
+        config.picker == "db"
+        or shared
+        or config.rise_ratio > 1
+        or config.floor_db > 0
+        or (config.leak_margin > 0 and bool(t.kit.crosstalk))
+    ):
+        return False, (
+            "the sliders re-pick with the paper's picker only (--picker paper "
+            "--no-families --rise-ratio 0 --floor-db 0 --leak-margin 0): edit the hits by hand"
+        )
+    return True, ""
+
+
 def editor_data(
     transcription: Transcription,
     *,
@@ -199,8 +266,7 @@ def editor_data(
     window = _frames(config.threshold_window, frame_rate)
     window += 1 - window % 2  # odd, as adaptive_threshold
     min_frames = _frames(config.min_interval, frame_rate)
-    live = config.picker == "adaptive"
-    reason = "" if live else "the top-k picker has no threshold: edit the hits by hand"
+    live, reason = _live(t)
     fact = t.factorization
     owners = np.asarray(t.kit.template_drums)
     near = _near_candidates(t.activations, min_frames)
@@ -272,6 +338,7 @@ def editor_data(
         "activations": _packed(np.asarray(t.activations)),
         "frames": frames,
         "strengths": [[float(s) for s in t.strengths[d]] for d in drums],
+        **_hit_details(t, min_frames, live),
         "crosstalk": crosstalk,
         "share_gate": share_gate,
         "edits": [e.to_dict() for e in t.edits],
@@ -282,6 +349,12 @@ def editor_data(
             "ticks_per_beat": MIDI_TICKS_PER_BEAT,
             "note_seconds": MIDI_NOTE_SECONDS,
             "pedal_control": 4,
+            # io.export.midi_velocities: a drum with a calibration level gets
+            # level_velocity * strength / level, the others are relative to the file.
+            "velocity_levels": [
+                None if not t.kit.levels else float(t.kit.levels[i]) for i in range(len(drums))
+            ],
+            "level_velocity": LEVEL_VELOCITY,
             "tempo_map": None
             if tempo_map is None
             else {

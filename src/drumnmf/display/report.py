@@ -219,6 +219,8 @@ def _page_data(
             {
                 "t": [round(float(t), 4) for t in transcription.onsets[d]],
                 "s": [float(f"{float(s):.4g}") for s in transcription.strengths[d]],
+                "c": [round(float(c), 3) for c in transcription.confidence_of(d)],
+                "a": [x if x != d else "" for x in transcription.articulation_of(d)],
                 # With a reference: 1 where the hit matched a reference hit, else 0 (a drum
                 # the reference lacks has no reference hits, so all of its hits are 0).
                 **(
@@ -384,7 +386,7 @@ drum count as matches.</p>
 <p class="hint">Each drum's template: its time-averaged spectrum in dB below its maximum.</p>
 <h2>Hits</h2>
 <details id="hit-list"><summary>All {total} hits (click one to play from it)</summary>
-<table><thead><tr><th>time (s)</th><th>drum</th><th>strength</th></tr></thead>
+<table><thead><tr><th>time (s)</th><th>drum</th><th>strength</th><th>confidence</th></tr></thead>
 <tbody id="hit-rows"></tbody></table></details>
 <h2>Settings</h2>
 <details id="settings"><summary>Options, kit and versions used</summary>

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CORPUS_KITS",
+    "DEALING_SPLITS",
     "DEBIAN_PACKAGES",
     "HYDROGEN_DRUMKITS",
     "CorpusItem",
@@ -297,9 +298,27 @@ def install_command() -> list[str]:
 
 
 # The builder lives in its own module; its public names are part of this one's API.
-from drumnmf.evaluation.corpus_build import (  # noqa: E402
-    accompaniment_index,
-    add_protocols,
-    build_corpus,
-    input_digest,
+_BUILD_NAMES = (
+    "DEALING_SPLITS",
+    "accompaniment_index",
+    "add_protocols",
+    "build_corpus",
+    "input_digest",
 )
+
+if TYPE_CHECKING:
+    from drumnmf.evaluation.corpus_build import (
+        DEALING_SPLITS,
+        accompaniment_index,
+        add_protocols,
+        build_corpus,
+        input_digest,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _BUILD_NAMES:
+        from drumnmf.evaluation import corpus_build
+
+        return getattr(corpus_build, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

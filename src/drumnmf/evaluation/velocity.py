@@ -23,8 +23,11 @@ Articulations
     ``side_stick``, ``hihat``, ``open_hihat``, ``pedal_hihat``, ...), recall as for bands.
 Strength and velocity
     Spearman's rank correlation of the estimate's strength with the reference velocity over
-    the matched onsets of a class, pooled over files; NaN with fewer than 3 matched onsets,
-    when either side is constant, or when the estimates have no strengths.
+    the matched onsets of a class: ``spearman`` pools the matched onsets of every file;
+    ``file_spearman`` is the median over files of each file's own correlation (files with
+    at least 5 matched onsets of the class), which does not depend on how strengths compare
+    across recordings. NaN with fewer than 3 matched onsets (no file qualifying), when
+    either side is constant, or when the estimates have no strengths.
 """
 
 from __future__ import annotations
@@ -55,6 +58,9 @@ VELOCITY_BANDS: tuple[tuple[str, int, int], ...] = (
     ("40-79", 40, 79),
     (">=80", 80, 127),
 )
+
+
+MIN_FILE_MATCHES = 5  # matched onsets a file needs for its own correlation
 
 
 def band_of(velocity: float) -> str:
@@ -90,7 +96,10 @@ class VelocityResult:
     articulations : dict str -> dict str -> RecallCount
         Per class, per articulation annotated in the references.
     spearman : dict str -> float
-        Per class, the rank correlation of strength with velocity on matched onsets.
+        Per class, the rank correlation of strength with velocity on matched onsets,
+        pooled over files.
+    file_spearman : dict str -> float
+        Per class, the median over files of the file's correlation.
     n_matched : dict str -> int
         Per class, the matched onsets the correlation is computed on.
     files : int
@@ -102,6 +111,7 @@ class VelocityResult:
     spearman: dict[str, float]
     n_matched: dict[str, int]
     files: int = 0
+    file_spearman: dict[str, float] = field(default_factory=dict)
     pairs: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -117,6 +127,7 @@ class VelocityResult:
             "bands": {cls: counts(t) for cls, t in self.bands.items()},
             "articulations": {cls: counts(t) for cls, t in self.articulations.items()},
             "spearman": {cls: _json(v) for cls, v in self.spearman.items()},
+            "file_spearman": {cls: _json(v) for cls, v in self.file_spearman.items()},
             "n_matched": dict(self.n_matched),
             "files": self.files,
         }
@@ -130,14 +141,16 @@ class VelocityResult:
             "",
             f"{'class':<{width}}  "
             + "  ".join(f"{'R ' + b:>10}  {'n':>5}" for b in labels)
-            + f"  {'spearman':>8}  {'matched':>7}",
+            + f"  {'spearman':>8}  {'per file':>8}  {'matched':>7}",
         ]
         for cls, table in self.bands.items():
             cells = "  ".join(
                 f"{_fmt(table[b].recall):>10}  {table[b].n_reference:>5}" for b in labels
             )
+            per_file = _fmt(self.file_spearman.get(cls, math.nan))
             lines.append(
-                f"{cls:<{width}}  {cells}  {_fmt(self.spearman[cls]):>8}  {self.n_matched[cls]:>7}"
+                f"{cls:<{width}}  {cells}  {_fmt(self.spearman[cls]):>8}  {per_file:>8}  "
+                f"{self.n_matched[cls]:>7}"
             )
         rows = [(cls, a, c) for cls, t in self.articulations.items() for a, c in t.items()]
         if rows:
@@ -243,10 +256,12 @@ def evaluate_velocity(
     velocities: dict[str, list[float]] = {c: [] for c in names}
     strengths: dict[str, list[float]] = {c: [] for c in names}
     n_files = 0
+    per_file: dict[str, list[float]] = {c: [] for c in names}
     for name, reference in references.items():
         if not has_velocities(reference):
             continue
         n_files += 1
+        start = {c: len(velocities[c]) for c in names}
         estimate = estimates.get(name, Annotations(onsets={}))
         per_class = _class_reference(reference, _classes_of(set(reference.onsets), classes))
         for cls in names:
@@ -266,6 +281,11 @@ def evaluate_velocity(
                 band = band_of(v)
                 bands[cls][band] = bands[cls][band] + count
                 articulations[cls][a] = articulations[cls].get(a, RecallCount(0, 0)) + count
+        for cls in names:
+            x, y = velocities[cls][start[cls] :], strengths[cls][start[cls] :]
+            rho = _spearman(x, y) if len(x) >= MIN_FILE_MATCHES else math.nan
+            if not math.isnan(rho):
+                per_file[cls].append(rho)
     if n_files == 0:
         return None
     return VelocityResult(
@@ -274,6 +294,9 @@ def evaluate_velocity(
         spearman={c: _spearman(velocities[c], strengths[c]) for c in names},
         n_matched={c: len(velocities[c]) for c in names},
         files=n_files,
+        file_spearman={
+            c: float(np.median(per_file[c])) if per_file[c] else math.nan for c in names
+        },
         pairs={c: (np.array(velocities[c]), np.array(strengths[c])) for c in names},
     )
 

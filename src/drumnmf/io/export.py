@@ -13,7 +13,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,14 +103,45 @@ def onset_rows(
     return rows
 
 
+def onset_table(
+    onsets: Mapping[str, np.ndarray],
+    strengths: Mapping[str, np.ndarray],
+    confidences: Mapping[str, np.ndarray],
+    articulations: Mapping[str, Sequence[str]],
+) -> list[tuple[float, str, float, float, str]]:
+    """Like :func:`onset_rows`, with each onset's confidence and articulation."""
+    rows = [
+        (float(t), drum, float(s), float(c), str(a))
+        for drum, times in onsets.items()
+        for t, s, c, a in zip(
+            times, strengths[drum], confidences[drum], articulations[drum], strict=True
+        )
+    ]
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return rows
+
+
 def write_csv(
     path: str | os.PathLike[str],
     onsets: Mapping[str, np.ndarray],
     strengths: Mapping[str, np.ndarray],
+    confidences: Mapping[str, np.ndarray] | None = None,
 ) -> None:
-    """Write onsets as CSV: header ``time,drum,strength``, rows sorted by time."""
-    lines = ["time,drum,strength"]
-    lines += [f"{t:.6f},{d},{s:.6g}" for t, d, s in onset_rows(onsets, strengths)]
+    """Write onsets as CSV, rows sorted by time.
+
+    The header is ``time,drum,strength,confidence``, or ``time,drum,strength`` without
+    ``confidences`` (:func:`drumnmf.io.annotations.load_csv` reads both).
+    """
+    if confidences is None:
+        lines = ["time,drum,strength"]
+        lines += [f"{t:.6f},{d},{s:.6g}" for t, d, s in onset_rows(onsets, strengths)]
+    else:
+        names = {d: (d,) * np.size(times) for d, times in onsets.items()}
+        lines = ["time,drum,strength,confidence"]
+        lines += [
+            f"{t:.6f},{d},{s:.6g},{c:.4f}"
+            for t, d, s, c, _ in onset_table(onsets, strengths, confidences, names)
+        ]
     with atomic_path(path) as tmp:
         tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -4,7 +4,7 @@ import importlib
 
 import drumnmf.evaluation.experiments as experiments
 
-MODULES = ("variants", "datasets", "runner", "tables", "paper", "accuracy")
+MODULES = ("variants", "datasets", "runner", "tables", "paper", "accuracy", "comparison", "cache")
 
 
 def test_every_public_name_comes_from_one_module():

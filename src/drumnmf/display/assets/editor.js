@@ -125,13 +125,28 @@
     return out;
   }
 
-  // onsets.pick_adaptive: {frames, strengths}
+  // silence.confidence: the strength in dB between the floor (0) and the level (1)
+  function confidenceOf(d, s) {
+    const db = 20 * Math.log10(Math.max(s, 1e-12) / ED.levels[d]);
+    return Math.min(1, Math.max(0, 1 + db / ED.confidence_depth));
+  }
+
+  // onsets.pick_adaptive: {frames, strengths}, with each hit's confidence and articulation
   function pickAdaptive(d, offset) {
     const row = rows[d], thr = threshold(d, offset);
     const peaks = prepared[d].peaks.filter((p) => row[p] > thr[p]);
     const frames = ED.timing === "rise" ? riseFrames(row, peaks) : peaks.slice();
-    return { frames, strengths: peaks.map((p) => row[p]), threshold: thr };
+    const named = ED.articulation_at[d];
+    return {
+      frames, strengths: peaks.map((p) => row[p]), threshold: thr,
+      confs: peaks.map((p) => confidenceOf(d, row[p])),
+      arts: peaks.map((p) => named[String(p)] || drums[d]),
+    };
   }
+  const keepHit = (out, onsets, k) => {
+    out.frames.push(onsets.frames[k]); out.strengths.push(onsets.strengths[k]);
+    out.confs.push(onsets.confs[k]); out.arts.push(onsets.arts[k]);
+  };
 
   // numpy.percentile(values, 90) with the default "linear" method, operation by operation.
   function percentile90(values) {
@@ -156,9 +171,9 @@
       return m;
     });
     if (G.relative > 0) minimum = Math.min(minimum, G.relative * percentile90(near));
-    const frames = [], strengths = [];
-    near.forEach((v, k) => { if (v >= minimum) { frames.push(onsets.frames[k]); strengths.push(onsets.strengths[k]); } });
-    return { frames, strengths, threshold: onsets.threshold };
+    const out = { frames: [], strengths: [], confs: [], arts: [], threshold: onsets.threshold };
+    near.forEach((v, k) => { if (v >= minimum) keepHit(out, onsets, k); });
+    return out;
   }
 
   // onsets.suppress_crosstalk
@@ -170,7 +185,7 @@
       return m;
     };
     return picked.map((onsets, d) => {
-      const frames = [], strengths = [];
+      const out = { frames: [], strengths: [], confs: [], arts: [], threshold: onsets.threshold };
       onsets.frames.forEach((f, k) => {
         const lo = Math.max(0, f - X.before), hi = f + X.after + 1;
         const mine = maxOver(energy[d], lo, hi);
@@ -182,9 +197,9 @@
           for (const g of other) nearest = Math.min(nearest, Math.abs(g - f));
           if (nearest <= X.coincide && X.ratio * maxOver(energy[o], lo, hi) > mine) { keep = false; break; }
         }
-        if (keep) { frames.push(f); strengths.push(onsets.strengths[k]); }
+        if (keep) keepHit(out, onsets, k);
       });
-      return { frames, strengths, threshold: onsets.threshold };
+      return out;
     });
   }
 
@@ -205,23 +220,25 @@
   }
   const frameOf = (t) => roundHalfEven(t / fs);
 
-  // Apply edits to picks: returns per drum a Map frame -> strength, and the ignored count.
+  // Apply edits to picks: returns per drum a Map frame -> [strength, confidence, articulation]
+  // (a hand-added hit is certain and of the drum itself), and the ignored count.
   function applyEdits(picked, edits) {
-    const state = picked.map((p) => new Map(p.frames.map((f, k) => [f, p.strengths[k]])));
+    const state = picked.map((p) => new Map(p.frames.map((f, k) => [f, [p.strengths[k], p.confs[k], p.arts[k]]])));
+    const added = (d, f) => [editStrength(d, f), 1, drums[d]];
     let ignored = 0;
     for (const e of edits) {
       const d = drums.indexOf(e.drum);
       const f = frameOf(e.time);
       if (e.edit === "add") {
         if (state[d].has(f)) ignored++;
-        else state[d].set(f, editStrength(d, f));
+        else state[d].set(f, added(d, f));
         continue;
       }
       if (!state[d].has(f)) { ignored++; continue; }
       state[d].delete(f);
       if (e.edit === "reassign") {
         const to = drums.indexOf(e.to);
-        if (!state[to].has(f)) state[to].set(f, editStrength(to, f));
+        if (!state[to].has(f)) state[to].set(f, added(to, f));
       }
     }
     return { state, ignored };
@@ -234,7 +251,10 @@
   const edits = [];
   const undo = [];
   // Picks start as the pipeline's own (exact frames and strengths from Python).
-  let picks = ED.frames.map((frames, d) => ({ frames: frames.slice(), strengths: ED.strengths[d].slice() }));
+  let picks = ED.frames.map((frames, d) => ({
+    frames: frames.slice(), strengths: ED.strengths[d].slice(),
+    confs: ED.confidences[d].slice(), arts: ED.articulations[d].slice(),
+  }));
   let current = null; // per drum: {frames, strengths} after edits
   let lastIgnored = 0;
 
@@ -249,7 +269,10 @@
     const previous = current;
     current = state.map((m) => {
       const frames = Array.from(m.keys()).sort((a, b) => a - b);
-      return { frames, strengths: frames.map((f) => m.get(f)) };
+      return {
+        frames, strengths: frames.map((f) => m.get(f)[0]),
+        confs: frames.map((f) => m.get(f)[1]), arts: frames.map((f) => m.get(f)[2]),
+      };
     });
     current.forEach((c, d) => {
       // Only a drum whose hits changed is redrawn (and loses its reference matches).
@@ -257,7 +280,7 @@
       const same = old.frames.length === c.frames.length
         && old.frames.every((f, k) => f === c.frames[k] && old.strengths[k] === c.strengths[k]);
       if (same) return;
-      I.setHits(d, c.frames.map((f) => f * fs), c.strengths);
+      I.setHits(d, c.frames.map((f) => f * fs), c.strengths, c.confs, c.arts);
       const count = document.querySelector('[data-count="' + drums[d] + '"]');
       if (count) count.textContent = "(" + c.frames.length + ")";
     });
@@ -392,17 +415,18 @@
     return sign + strip("0." + "0".repeat(-e - 1) + text);
   }
 
-  // io.export.onset_rows: (time, drum, strength) sorted by time, then drum name.
+  // io.export.onset_table: (time, drum, strength, confidence, articulation) sorted by time,
+  // then drum name.
   function onsetRows() {
     const out = [];
-    current.forEach((c, d) => c.frames.forEach((f, k) => out.push([f * fs, drums[d], c.strengths[k]])));
+    current.forEach((c, d) => c.frames.forEach((f, k) => out.push([f * fs, drums[d], c.strengths[k], c.confs[k], c.arts[k]])));
     out.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
     return out;
   }
 
   function csvText() {
-    const lines = ["time,drum,strength"];
-    for (const [t, d, s] of onsetRows()) lines.push(t.toFixed(6) + "," + d + "," + formatG(s, 6));
+    const lines = ["time,drum,strength,confidence"];
+    for (const [t, d, s, c] of onsetRows()) lines.push(t.toFixed(6) + "," + d + "," + formatG(s, 6) + "," + c.toFixed(4));
     return lines.join("\n") + "\n";
   }
 
@@ -434,7 +458,9 @@
       const top = c.strengths.length ? Math.max(...c.strengths) : 1;
       c.frames.forEach((f, k) => {
         const t = f * fs;
-        let v = roundHalfEven(20 + 107 * c.strengths[k] / (top || 1));
+        const level = M.velocity_levels[d];
+        let v = level ? roundHalfEven(M.level_velocity * c.strengths[k] / level)
+          : roundHalfEven(20 + 107 * c.strengths[k] / (top || 1));
         v = Math.min(127, Math.max(1, v));
         const on = tick(t), off = tick(t + M.note_seconds);
         if (pedal !== null) events.push([on, 1, note, 0, pedal]);
@@ -498,7 +524,9 @@
 
   function jsonText() {
     const doc = JSON.parse(JSON.stringify(ED.document));
-    doc.onsets = onsetRows().map(([t, d, s]) => ({ time: Number(t.toFixed(6)), drum: d, strength: s }));
+    doc.onsets = onsetRows().map(([t, d, s, c, a]) => Object.assign(
+      { time: Number(t.toFixed(6)), drum: d, strength: s, confidence: Number(c.toFixed(4)) },
+      a !== d ? { articulation: a } : {}));
     const counts = {};
     current.forEach((c, d) => { counts[drums[d]] = c.frames.length; });
     doc.counts = counts;

@@ -733,14 +733,20 @@
     ev.preventDefault();
   });
 
+  // A hit's confidence (0..1) and articulation ("" when it is the drum itself).
+  const confOf = (d, i) => (hits[d].c && hits[d].c[i] !== undefined ? hits[d].c[i] : 1);
+  const artOf = (d, i) => (hits[d].a && hits[d].a[i]) || "";
+
   function showTooltip(m, x, y) {
     const t = hits[m.d].t[m.i], s = hits[m.d].s[m.i];
+    const art = artOf(m.d, m.i);
     tooltip.innerHTML = "";
     const b = document.createElement("b");
-    b.textContent = drums[m.d].name;
+    b.textContent = drums[m.d].name + (art ? " (" + art.replace(/_/g, " ") + ")" : "");
     b.style.color = drums[m.d].color;
     tooltip.append(b, " at " + fmtTime(t) + " (" + t.toFixed(3) + " s)", document.createElement("br"),
-      "strength " + s.toPrecision(3) + " (" + Math.round(100 * s / maxStrength[m.d]) + "% of its loudest)");
+      "strength " + s.toPrecision(3) + " (" + Math.round(100 * s / maxStrength[m.d]) + "% of its loudest)",
+      document.createElement("br"), "confidence " + confOf(m.d, m.i).toFixed(2));
     tooltip.hidden = false;
     const left = Math.min(x + 14, layout.width - tooltip.offsetWidth - 4);
     const below = y + 14 + tooltip.offsetHeight <= layout.height;
@@ -757,6 +763,8 @@
       ["drum", drums[d].name],
       ["time", fmtTime(t) + " (" + t.toFixed(3) + " s)"],
       ["strength", s.toPrecision(4) + " (" + Math.round(100 * s / maxStrength[d]) + "% of its loudest; #" + order + " of " + hits[d].t.length + ")"],
+      ["confidence", confOf(d, i).toFixed(2)],
+      ...(artOf(d, i) ? [["articulation", artOf(d, i).replace(/_/g, " ")]] : []),
     ];
     if (thresholds) {
       const f = Math.min(thresholds[d].length - 1, Math.round(t / dt));
@@ -887,7 +895,10 @@
       c2.textContent = drums[d].name;
       c2.style.color = drums[d].color;
       c3.textContent = hits[d].s[i].toPrecision(3);
-      tr.append(c1, c2, c3);
+      const c4 = document.createElement("td");
+      c4.textContent = confOf(d, i).toFixed(2);
+      if (artOf(d, i)) c2.textContent += " (" + artOf(d, i).replace(/_/g, " ") + ")";
+      tr.append(c1, c2, c3, c4);
       frag.append(tr);
     }
     body.append(frag);
@@ -917,9 +928,11 @@
     }
     return -1;
   }
-  function setHits(d, times, strengths) {
+  function setHits(d, times, strengths, confidences, articulations) {
     hits[d].t = times;
     hits[d].s = strengths;
+    hits[d].c = confidences;
+    hits[d].a = articulations ? articulations.map((a) => (a === drums[d].name ? "" : a)) : undefined;
     delete hits[d].m; // matches against the reference are not recomputed after an edit
     maxStrength[d] = strengths.reduce((a, b) => Math.max(a, b), 0) || 1;
     if (selected && selected.d === d) { selected = null; $("hit-panel").innerHTML = ""; }

@@ -56,6 +56,12 @@ from drumnmf.evaluation.experiments.accuracy import (
     render_accuracy_doc,
     run_accuracy,
 )
+from drumnmf.evaluation.experiments.comparison import (
+    find_peers,
+    peers_table,
+    protocol_table,
+    velocity_table,
+)
 from drumnmf.evaluation.experiments.datasets import (
     DATASET_KINDS,
     ENST_CALIBRATIONS,
@@ -94,6 +100,7 @@ from drumnmf.evaluation.experiments.variants import (
     describe_config,
     paper_variants,
     parse_variant,
+    protocol_variants,
 )
 
 __all__ = [
@@ -117,11 +124,15 @@ __all__ = [
     "enst_items",
     "enst_track_kind",
     "find_enst_drummers",
+    "find_peers",
     "git_revision",
     "loss_curves",
     "paper_variants",
     "parse_variant",
+    "peers_table",
     "plot_budget_losses",
+    "protocol_table",
+    "protocol_variants",
     "provenance",
     "render_accuracy_doc",
     "run_accuracy",
@@ -132,5 +143,6 @@ __all__ = [
     "select_items",
     "subset_group",
     "topk_table",
+    "velocity_table",
     "write_estimates",
 ]

@@ -17,6 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drumnmf.errors import DrumnmfError
+from drumnmf.evaluation.experiments.comparison import (
+    find_peers,
+    peers_table,
+    protocol_table,
+    velocity_table,
+)
 from drumnmf.evaluation.experiments.datasets import ProgressCallback, corpus_items, select_items
 from drumnmf.evaluation.experiments.runner import (
     DEFAULT_JOBS,
@@ -42,6 +48,7 @@ from drumnmf.evaluation.experiments.variants import (
     Variant,
     accuracy_variants,
     describe_config,
+    protocol_variants,
 )
 from drumnmf.io.export import write_json
 
@@ -72,10 +79,15 @@ def run_accuracy(
     splits: Sequence[str] = ("validation", "dev"),
     ablation_splits: Sequence[str] = ("train",),
     limit: int | None = None,
+    ablation_limit: int | None = None,
     jobs: int = DEFAULT_JOBS,
     window: float = WINDOW,
     command: str | Sequence[str] | None = None,
     progress: ProgressCallback | None = None,
+    peers: str | os.PathLike[str] | None = None,
+    compare: bool = True,
+    protocols: bool = True,
+    cache: str | os.PathLike[str] | None = None,
 ) -> AccuracyReport:
     """Measure the paper's protocol and the default pipeline on the development corpus.
 
@@ -97,6 +109,8 @@ def run_accuracy(
         Splits the ablations run on (tuning happens on ``train``).
     limit : int, optional
         Most items per subset (a quick look; the document says so).
+    ablation_limit : int, optional
+        Most items per subset for the ablations (default: ``limit``).
     jobs : int
         Worker processes.
     window : float
@@ -104,24 +118,50 @@ def run_accuracy(
     command : str or sequence of str, optional
         The command line, recorded in the document.
     progress : callable, optional
+    peers : path-like, optional
+        The ``peers`` folder holding ``adtof/<item id>.csv``; default ``../shared/peers``
+        (:func:`~drumnmf.evaluation.experiments.comparison.find_peers`). When absent the
+        comparison is skipped with a note.
+    compare : bool
+        Compare with the peer at all.
+    protocols : bool
+        Also run the calibration protocols (:func:`protocol_variants`) when the corpus has
+        their kits (``drumnmf corpus build --kits-only`` adds them).
+    cache : path-like, optional
+        A folder of finished runs (:mod:`drumnmf.evaluation.experiments.cache`): a
+        repeated or interrupted run resumes, recomputing only what changed.
 
     Returns
     -------
     AccuracyReport
     """
+    from drumnmf.evaluation.protocols import protocol_kit_path
+
     everything = corpus_items(corpus)
-    chosen = variants if variants is not None else accuracy_variants()
+    chosen = tuple(variants) if variants is not None else accuracy_variants()
+    groove = [i for i in everything if i.subset.startswith("groove/") and i.kit is not None]
+    has_protocols = bool(groove) and all(
+        protocol_kit_path(groove[0].kit, v.kit).is_file()  # type: ignore[arg-type]
+        for v in protocol_variants()
+    )
+    if protocols and has_protocols and variants is None:
+        chosen = (*chosen, *protocol_variants())
+    peers_folder = find_peers(peers) if compare else None
     items = select_items(everything, splits=splits, limit=limit)
     if not items:
         raise DrumnmfError(f"the corpus has no items in splits {list(splits)}")
     report = progress or (lambda _line: None)
     report(f"reported pipelines: {len(items)} items x {len(chosen)} variants")
-    results = run_variants(items, chosen, jobs=jobs, progress=progress)
+    results = run_variants(items, chosen, jobs=jobs, progress=progress, cache=cache)
     ablation_results = None
-    ablation_items = select_items(everything, splits=ablation_splits, limit=limit)
+    ablation_items = select_items(
+        everything, splits=ablation_splits, limit=ablation_limit if ablation_limit else limit
+    )
     if ablations and ablation_items:
         report(f"ablations: {len(ablation_items)} items x {len(ablations)} variants")
-        ablation_results = run_variants(ablation_items, ablations, jobs=jobs, progress=progress)
+        ablation_results = run_variants(
+            ablation_items, ablations, jobs=jobs, progress=progress, cache=cache
+        )
     from drumnmf.evaluation.corpus import load_manifest
 
     manifest = load_manifest(corpus)
@@ -134,6 +174,13 @@ def run_accuracy(
         window=window,
         limit=limit,
         ablation_splits=ablation_splits,
+        ablation_limit=ablation_limit,
+        peers=peers_folder,
+        peers_note=_peers_note(compare, peers),
+        protocols_note=""
+        if has_protocols or not protocols
+        else "The corpus has no protocol kits; add them with `drumnmf corpus build --out "
+        "CORPUS --kits-only`.",
     )
     doc_path = Path(doc)
     doc_path.parent.mkdir(parents=True, exist_ok=True)
@@ -180,6 +227,16 @@ def run_accuracy(
     )
 
 
+def _peers_note(compare: bool, peers: str | os.PathLike[str] | None) -> str:
+    if not compare:
+        return "Not compared (`--no-peers`)."
+    where = f"`{peers}`" if peers is not None else "`../shared/peers`"
+    return (
+        f"Skipped: no peer estimates found in {where} (`adtof/<item id>.csv`); run from the "
+        "repository root with `../shared/peers` present, or pass `--peers DIR`."
+    )
+
+
 def _micro_row(runs: Sequence[Run], picker: str, window: float) -> tuple[Any, ...]:
     s = score(runs, picker, window=window)
     return (*(s.micro[d].f_measure for d in s.drums), s.micro_total.f_measure, s.macro_total)
@@ -199,6 +256,10 @@ def render_accuracy_doc(
     window: float = WINDOW,
     limit: int | None = None,
     ablation_splits: Sequence[str] = ("train",),
+    ablation_limit: int | None = None,
+    peers: Path | None = None,
+    peers_note: str = "",
+    protocols_note: str = "",
 ) -> str:
     """The text of ``docs/accuracy.md`` from the runs (see :func:`run_accuracy`)."""
     names = [v.name for v in results.variants]
@@ -242,7 +303,9 @@ def render_accuracy_doc(
         "Every file is transcribed with its own calibrated kit (Groove: one medium hit of each "
         "drum of the same sample kit; MDB: templates cut from the track's own annotated "
         "isolated hits, so MDB numbers are optimistic, *leaky*). References and estimates are "
-        "pooled into 3 classes (kick, snare, hi-hat: `reduce_classes`); onsets match within "
+        "pooled into 3 classes (kick, snare, hi-hat) by the scoring rule of `drumnmf "
+        "evaluate` (`scoring_classes`: only onsets of one class at the same instant merge), "
+        f"so a user scoring drumnmf's CSVs gets these numbers; onsets match within "
         f"{window * 1000:g} ms. **Micro F** pools TP/FP/FN over the files of a subset; the "
         "last column is the macro F (mean of the files' F over classes and files).",
         "Tuning happens on the Groove *train* split; the numbers below are on the *validation* "
@@ -271,6 +334,24 @@ def render_accuracy_doc(
         if rows:
             out.append(Table(title, header, tuple(rows), note=note).markdown(heading="###"))
 
+    out += ["## drumnmf and ADTOF", ""]
+    compared = peers_table(results, peers)
+    out += [compared.markdown(heading="###")] if compared is not None else [peers_note, ""]
+    out += ["## Recall by reference velocity", ""]
+    velocities = velocity_table(results, peers)
+    out += (
+        [velocities.markdown(heading="###")]
+        if velocities is not None
+        else ["No velocity references (`velocity/*.csv`) in this corpus; rebuild it.", ""]
+    )
+    out += ["## Calibration protocols", ""]
+    protocol_names = [n for n in names if by_name[n].kit in ("paper3", "full", "velocities")]
+    protocol = protocol_table(results, protocol_names)
+    out += (
+        [protocol.markdown(heading="###")]
+        if protocol is not None
+        else [protocols_note or "No protocol variants were run.", ""]
+    )
     adaptive_names = [n for n in names if by_name[n].kit == "item"]
     groove = [s for s in subsets if s.startswith("groove/")]
     mdb = [s for s in subsets if s.startswith("mdb/")]
@@ -333,7 +414,9 @@ def render_accuracy_doc(
     else:
         out.append(
             f"Named variants of the default pipeline on the {', '.join(ablation_splits)} "
-            "split (tuning data), adaptive-threshold micro F per condition. Add a row: append "
+            "split (tuning data"
+            + (f"; at most {ablation_limit} files per subset" if ablation_limit else "")
+            + "), adaptive-threshold micro F per condition. Add a row: append "
             "a `Variant` to `drumnmf.evaluation.experiments.ABLATIONS`, or pass `--variant 'NAME: "
             "key=value, ...'` to `drumnmf experiment accuracy`."
         )
@@ -387,10 +470,24 @@ def render_accuracy_doc(
     out += [
         "## Reproduce",
         "",
+        "From the repository root, with `../shared` beside it (the data, and ADTOF's outputs in "
+        "`../shared/peers`):",
+        "",
         "```bash",
         build,
+        "drumnmf corpus build --out corpus --kits-only  # protocol kits, velocity references",
         str(meta.get("command") or "drumnmf experiment accuracy corpus --doc docs/accuracy.md"),
         "```",
+        "",
+        f"This run took {results.seconds / 60:.1f} min for the reported pipelines"
+        + (
+            f" and {ablations.seconds / 60:.1f} min for the ablations"
+            if ablations is not None
+            else ""
+        )
+        + f" ({results.jobs} worker process(es)). With `--cache DIR` every finished run is "
+        "kept: an interrupted run resumes, and a rerun recomputes only the runs whose code, "
+        "variant or files changed.",
         "",
     ]
     return "\n".join(out)

@@ -104,10 +104,11 @@ class Run:
     adaptive_strengths: dict[str, np.ndarray] = field(default_factory=dict)
 
     def estimate(self, picker: str) -> dict[str, np.ndarray]:
-        """The onsets of one picker (``"adaptive"`` or ``"topk"``)."""
-        if picker not in PICKERS:
+        """The onsets of one picker (``"topk"``, or the threshold picker: ``"adaptive"``,
+        also named by the variant's own ``"db"`` or ``"paper"``)."""
+        if picker not in (*PICKERS, "db", "paper"):
             raise DrumnmfError(f"picker {picker!r} must be one of {PICKERS}")
-        return self.adaptive if picker == "adaptive" else self.top_k
+        return self.top_k if picker == "topk" else self.adaptive
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,10 @@ def _run_one(
     kit = _variant_kit(item, variant)
     rate = kit.settings.sample_rate
     stamps: list[float] = []
-    config = replace(variant.config, picker="adaptive")
+    # the threshold picker of the variant; the top-k estimate is picked below
+    config = replace(
+        variant.config, picker="db" if variant.config.picker == "topk" else variant.config.picker
+    )
     began = time.perf_counter()
     result = transcribe(
         samples[rate],
@@ -264,13 +268,28 @@ def _variant_kit(item: ExperimentItem, variant: Variant) -> Kit:
 
 
 def _run_item(
-    item: ExperimentItem, variants: Sequence[Variant], classes: int
+    item: ExperimentItem, variants: Sequence[Variant], classes: int, cache: Path | None = None
 ) -> tuple[list[Run], list[Failure]]:
-    """Every variant that applies on one item; audio and reference are read once."""
+    """Every variant that applies on one item; audio and reference are read once.
+
+    With ``cache``, runs found there are reused and new ones stored
+    (:mod:`drumnmf.evaluation.experiments.cache`).
+    """
+    from drumnmf.evaluation.experiments.cache import load_run, run_key, save_run
 
     runs: list[Run] = []
     failures: list[Failure] = []
     wanted = [v for v in variants if v.applies_to(item.subset)]
+    keys = {v.name: run_key(item, v, classes) for v in wanted} if cache is not None else {}
+    if cache is not None:
+        todo = []
+        for variant in wanted:
+            found = load_run(cache, keys[variant.name])
+            if found is None:
+                todo.append(variant)
+            else:
+                runs.append(found)
+        wanted = todo
     if not wanted:
         return runs, failures
     try:
@@ -288,9 +307,13 @@ def _run_item(
         return runs, [Failure(item.id, "*", str(exc))]
     for variant in wanted:
         try:
-            runs.append(_run_one(item, variant, samples, reference, load_seconds, classes))
+            run = _run_one(item, variant, samples, reference, load_seconds, classes)
         except (DrumnmfError, OSError) as exc:
             failures.append(Failure(item.id, variant.name, str(exc)))
+            continue
+        runs.append(run)
+        if cache is not None:
+            save_run(cache, keys[variant.name], run)
     return runs, failures
 
 
@@ -314,6 +337,7 @@ def run_variants(
     jobs: int = DEFAULT_JOBS,
     classes: int = CLASSES,
     progress: ProgressCallback | None = None,
+    cache: str | os.PathLike[str] | None = None,
 ) -> Results:
     """Run every variant on every item it applies to.
 
@@ -331,6 +355,10 @@ def run_variants(
         tom and cymbal.
     progress : callable, optional
         Called with a line of text after each item.
+    cache : path-like, optional
+        A folder of finished runs: those found are reused, new ones stored, so an
+        interrupted or repeated experiment resumes
+        (:mod:`drumnmf.evaluation.experiments.cache`).
 
     Returns
     -------
@@ -351,6 +379,7 @@ def run_variants(
     report = progress or (lambda _line: None)
     began = time.perf_counter()
     variant_tuple = tuple(variants)
+    folder = None if cache is None else Path(cache)
     done: dict[str, tuple[list[Run], list[Failure]]] = {}
 
     def finished(item: ExperimentItem, outcome: tuple[list[Run], list[Failure]]) -> None:
@@ -360,7 +389,7 @@ def run_variants(
 
     if jobs == 1:
         for item in items:
-            finished(item, _run_item(item, variant_tuple, classes))
+            finished(item, _run_item(item, variant_tuple, classes, folder))
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -369,7 +398,9 @@ def run_variants(
         with ProcessPoolExecutor(
             max_workers=jobs, mp_context=context, initializer=_single_threaded
         ) as pool:
-            futures = {pool.submit(_run_item, item, variant_tuple, classes): item for item in items}
+            futures = {
+                pool.submit(_run_item, item, variant_tuple, classes, folder): item for item in items
+            }
             for future in as_completed(futures):
                 finished(futures[future], future.result())
     order = {name: i for i, name in enumerate(names)}

@@ -23,6 +23,7 @@ __all__ = [
     "describe_config",
     "paper_variants",
     "parse_variant",
+    "protocol_variants",
 ]
 
 #: Where a variant's kit comes from: the item's calibrated kit, the built-in default kit,
@@ -96,7 +97,7 @@ def describe_config(config: TranscribeConfig) -> str:
     else:
         solver = f"MUR {iterations} sweeps"
     parts = [solver, f"r_h {config.harmonic_rank}", f"{config.picker} picker"]
-    if config.picker == "adaptive":
+    if config.picker in ("adaptive", "paper", "db"):
         parts.append(f"window {config.threshold_window:g} s")
     if config.offsets:
         parts.append("offsets " + ", ".join(f"{d} {v:g}" for d, v in config.offsets))
@@ -149,6 +150,30 @@ def accuracy_variants() -> tuple[Variant, ...]:
     )
 
 
+def protocol_variants() -> tuple[Variant, ...]:
+    """``TranscribeConfig()`` with each calibration protocol's kit, on the Groove subsets.
+
+    See :mod:`drumnmf.evaluation.protocols`: ``paper3`` (kick, snare, closed hi-hat),
+    ``full`` (every piece, one medium hit), ``velocities`` (every piece, 4 velocities).
+    """
+    default = TranscribeConfig()
+    descriptions = {
+        "paper3": "one medium hit each of kick, snare and closed hi-hat (the paper's protocol)",
+        "full": "one medium hit of every piece the sample kit plays, each its own drum",
+        "velocities": "every piece recorded at velocities 30, 60, 90 and 120, averaged",
+    }
+    return tuple(
+        Variant(
+            f"protocol {name}",
+            default,
+            kit=name,
+            subsets=("groove/*",),
+            description=f"TranscribeConfig() calibrated on {text}",
+        )
+        for name, text in descriptions.items()
+    )
+
+
 def _ablation(name: str, **changes: Any) -> Variant:
     config = replace(TranscribeConfig(), **changes)
     return Variant(name, config, description=describe_config(config))
@@ -177,6 +202,20 @@ ABLATIONS: tuple[Variant, ...] = (
     _ablation("r_h 50", harmonic_rank=50),
     _ablation("threshold window 0.2 s", threshold_window=0.2),
     _ablation("top-k picker (oracle)", picker="topk"),
+    _ablation("paper picker", picker="paper"),
+    _ablation("no families", families=False),
+    _ablation("no rise gate", rise_ratio=0.0),
+    _ablation("no kit floor", floor_db=0.0),
+    _ablation("kit floor 20 dB", floor_db=20.0),
+    _ablation("no cross-talk model", leak_margin=0.0),
+    _ablation(
+        "previous default (paper picker, no gates)",
+        picker="paper",
+        families=False,
+        rise_ratio=0.0,
+        floor_db=0.0,
+        leak_margin=0.0,
+    ),
 )
 
 
@@ -199,6 +238,10 @@ def _convert(name: str, text: str) -> Any:
         return int(text)
     if kind.startswith("float"):
         return float(text)
+    if kind == "bool":
+        if text.lower() not in ("true", "false", "on", "off", "1", "0"):
+            raise DrumnmfError(f"{name}={text!r}: give true or false")
+        return text.lower() in ("true", "on", "1")
     return text
 
 
