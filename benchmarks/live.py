@@ -204,7 +204,10 @@ def run(
             onsets = {d: np.array([h.time for h in hits if h.drum == d]) for d in kit.names}
             strengths = {d: np.array([h.strength for h in hits if h.drum == d]) for d in kit.names}
             assert m.folder is not None
-            write_csv(m.folder / f"{stem}.csv", onsets, strengths)
+            confidences = {
+                d: np.array([h.confidence for h in hits if h.drum == d]) for d in kit.names
+            }
+            write_csv(m.folder / f"{stem}.csv", onsets, strengths, confidences)
         print(f"  {n + 1}/{len(items)} {item['id']}", file=sys.stderr, flush=True)
     out: dict[str, dict] = {}
     if offline:
