@@ -97,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
     if args.list_devices:
         from drumnmf.live.session import import_sounddevice
 
-        print(import_sounddevice().query_devices())
+        devices = import_sounddevice().query_devices()
+        print(devices if len(devices) else "no audio devices found")
         return 0
     from drumnmf.io.export import check_writable_dir
     from drumnmf.kit import default_kit, load_kit
