@@ -232,6 +232,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kit", help="only this kit's items")
     parser.add_argument("--grid", action="store_true", help="window / hop / look-ahead table")
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument(
+        "--mode", action="append", choices=("transcribe", "trigger"), help="only these modes"
+    )
+    parser.add_argument(
+        "--look-ahead", type=float, help="look-ahead of the modes, seconds (their default)"
+    )
     args = parser.parse_args(argv)
     items = items_of(args.manifest, args.step, args.kit)
     if not items:
@@ -250,9 +256,10 @@ def main(argv: list[str] | None = None) -> int:
                 grid.append(ModeRun(f"{n_fft}/{hop} look {1000 * look:.1f} ms", config, []))
         modes = grid
     else:
+        changes = {} if args.look_ahead is None else {"look_ahead": args.look_ahead}
         modes = [
-            ModeRun("transcribe", StreamConfig.for_mode("transcribe"), []),
-            ModeRun("trigger", StreamConfig.for_mode("trigger"), []),
+            ModeRun(name, StreamConfig.for_mode(name, **changes), [])
+            for name in (args.mode or ("transcribe", "trigger"))
         ]
     print(
         f"{len(items)} items, {sum(i['duration'] for i in items):.0f} s of audio",
