@@ -238,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--look-ahead", type=float, help="look-ahead of the modes, seconds (their default)"
     )
+    parser.add_argument("--n-fft", type=int, help="trigger mode's window, samples (512)")
+    parser.add_argument("--hop", type=int, help="trigger mode's hop, samples (96)")
     args = parser.parse_args(argv)
     items = items_of(args.manifest, args.step, args.kit)
     if not items:
@@ -257,8 +259,17 @@ def main(argv: list[str] | None = None) -> int:
         modes = grid
     else:
         changes = {} if args.look_ahead is None else {"look_ahead": args.look_ahead}
+        trigger = dict(changes)
+        if args.n_fft or args.hop:
+            base = StreamConfig.for_mode("trigger").settings
+            assert base is not None
+            trigger["settings"] = SpectrogramSettings(
+                n_fft=args.n_fft or base.n_fft, hop_length=args.hop or base.hop_length
+            )
         modes = [
-            ModeRun(name, StreamConfig.for_mode(name, **changes), [])
+            ModeRun(
+                name, StreamConfig.for_mode(name, **(trigger if name == "trigger" else changes)), []
+            )
             for name in (args.mode or ("transcribe", "trigger"))
         ]
     print(

@@ -65,7 +65,7 @@ def test_hits_match_the_reference_and_offline(hits_and_kit, song, mode):
     hits, stream = _stream(kit, samples, 512, mode=mode)
     assert stream.template_origin == ("kit" if mode == "transcribe" else "measured")
     live = _onsets(hits, kit.names)
-    # trigger mode decides 3 ms after a crossing: some kick/snare cross-talk gets through
+    # trigger mode decides 2.2 ms after a crossing: some kick/snare cross-talk gets through
     minimum = 0.97 if mode == "transcribe" else 0.85
     assert _f(onsets, live) >= minimum
     offline = drumnmf.transcribe(samples, sample_rate=SR, kit=kit).onsets

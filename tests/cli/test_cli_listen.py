@@ -30,7 +30,7 @@ def workdir(tmp_path_factory):
     write_wav(root / "song.wav", place(groove(6.0), 6.0))
     result = drumnmf("calibrate", *hits, "--out", root / "my.kit.json", "--trigger")
     assert result.returncode == 0, result.stderr
-    assert "also for n_fft 512 / hop 128" in result.stdout
+    assert "also for n_fft 512 / hop 96" in result.stdout
     return root
 
 

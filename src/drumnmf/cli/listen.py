@@ -70,7 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         metavar="S",
         help="seconds to wait after a threshold crossing before deciding a hit "
-        "(default 0 transcribe, 0.003 trigger)",
+        "(default 0 transcribe, 0.0022 trigger)",
     )
     out = parser.add_argument_group("output")
     out.add_argument("--midi-out", metavar="NAME", help="send hits as MIDI notes to this port")

@@ -146,11 +146,11 @@ class StreamConfig:
         """The defaults of a latency mode, with some options changed.
 
         ``"transcribe"``: the kit's STFT (2048 / 512), decided at the crossing.
-        ``"trigger"``: ``TRIGGER_SETTINGS`` (512 / 128, an 11.6 ms window), decided one
-        hop (2.9 ms) after the crossing.
+        ``"trigger"``: ``TRIGGER_SETTINGS`` (512 / 96, an 11.6 ms window), decided one
+        hop (2.2 ms) after the crossing.
         """
         if mode == "trigger":
-            base = cls(mode="trigger", settings=TRIGGER_SETTINGS, look_ahead=0.003)
+            base = cls(mode="trigger", settings=TRIGGER_SETTINGS, look_ahead=0.0022)
         elif mode == "transcribe":
             base = cls(mode="transcribe", look_ahead=0.0)
         else:
