@@ -4,10 +4,11 @@ For each item of the development corpus's validation split, drums only (every ``
 each with its calibrated kit), the recording is streamed through
 :class:`drumnmf.live.StreamingTranscriber` in device-sized blocks (one hop), and
 
-- **latency** of each hit that matches a reference onset (same class, 50 ms): from the
-  true onset to the moment its note would be sent, i.e. the end of the block that decided
-  it plus the wall-clock time that block took to process (audio-interface latency not
-  included); median, 95th percentile and standard deviation (jitter) per mode;
+- **latency** of each hit matched one-to-one to a reference onset (same class, 50 ms,
+  closest pairs first): from the true onset to the moment its note would be sent, i.e.
+  the end of the block that decided it plus the wall-clock time that block took to
+  process (audio-interface latency not included); median, 95th percentile and standard
+  deviation (jitter) per mode;
 - **CPU** per second of audio (process time of the transcriber / audio seconds, in % of
   one core);
 - **accuracy**: micro F over kick / snare / hi-hat at 50 ms, scored as ``drumnmf evaluate``
@@ -124,16 +125,31 @@ def class_of(drum: str) -> str | None:
 
 
 def latencies(emitted: list, reference: dict[str, np.ndarray]) -> list[float]:
-    """Emission time minus the true onset, for hits within WINDOW of a reference onset."""
+    """Emission time minus the true onset, for the hits matched one-to-one to reference
+    onsets of their class within WINDOW (closest pairs first, as mir_eval matches)."""
     out = []
+    by_class: dict[str, list[tuple[float, float]]] = {}
     for hit, when in emitted:
         cls = class_of(hit.drum)
-        times = reference.get(cls) if cls else None
-        if times is None or not np.size(times):
+        if cls is not None:
+            by_class.setdefault(cls, []).append((hit.time, when))
+    for cls, hits in by_class.items():
+        times = np.asarray(reference.get(cls, ()), dtype=np.float64)
+        if not times.size:
             continue
-        nearest = times[np.argmin(np.abs(times - hit.time))]
-        if abs(nearest - hit.time) <= WINDOW:
-            out.append(when - float(nearest))
+        pairs = sorted(
+            (abs(t - r), i, j)
+            for i, (t, _) in enumerate(hits)
+            for j in np.flatnonzero(np.abs(times - t) <= WINDOW)
+            for r in (float(times[j]),)
+        )
+        used_hits, used_refs = set(), set()
+        for _, i, j in pairs:
+            if i in used_hits or j in used_refs:
+                continue
+            used_hits.add(i)
+            used_refs.add(j)
+            out.append(hits[i][1] - float(times[j]))
     return out
 
 
@@ -188,7 +204,10 @@ def run(
             onsets = {d: np.array([h.time for h in hits if h.drum == d]) for d in kit.names}
             strengths = {d: np.array([h.strength for h in hits if h.drum == d]) for d in kit.names}
             assert m.folder is not None
-            write_csv(m.folder / f"{stem}.csv", onsets, strengths)
+            confidences = {
+                d: np.array([h.confidence for h in hits if h.drum == d]) for d in kit.names
+            }
+            write_csv(m.folder / f"{stem}.csv", onsets, strengths, confidences)
         print(f"  {n + 1}/{len(items)} {item['id']}", file=sys.stderr, flush=True)
     out: dict[str, dict] = {}
     if offline:
@@ -213,6 +232,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kit", help="only this kit's items")
     parser.add_argument("--grid", action="store_true", help="window / hop / look-ahead table")
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument(
+        "--mode", action="append", choices=("transcribe", "trigger"), help="only these modes"
+    )
+    parser.add_argument(
+        "--look-ahead", type=float, help="look-ahead of the modes, seconds (their default)"
+    )
+    parser.add_argument("--n-fft", type=int, help="trigger mode's window, samples (512)")
+    parser.add_argument("--hop", type=int, help="trigger mode's hop, samples (96)")
     args = parser.parse_args(argv)
     items = items_of(args.manifest, args.step, args.kit)
     if not items:
@@ -231,9 +258,19 @@ def main(argv: list[str] | None = None) -> int:
                 grid.append(ModeRun(f"{n_fft}/{hop} look {1000 * look:.1f} ms", config, []))
         modes = grid
     else:
+        changes = {} if args.look_ahead is None else {"look_ahead": args.look_ahead}
+        trigger = dict(changes)
+        if args.n_fft or args.hop:
+            base = StreamConfig.for_mode("trigger").settings
+            assert base is not None
+            trigger["settings"] = SpectrogramSettings(
+                n_fft=args.n_fft or base.n_fft, hop_length=args.hop or base.hop_length
+            )
         modes = [
-            ModeRun("transcribe", StreamConfig.for_mode("transcribe"), []),
-            ModeRun("trigger", StreamConfig.for_mode("trigger"), []),
+            ModeRun(
+                name, StreamConfig.for_mode(name, **(trigger if name == "trigger" else changes)), []
+            )
+            for name in (args.mode or ("transcribe", "trigger"))
         ]
     print(
         f"{len(items)} items, {sum(i['duration'] for i in items):.0f} s of audio",

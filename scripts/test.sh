@@ -14,6 +14,7 @@ APT_PACKAGES=(
     fluidsynth fluid-soundfont-gm         # tests/evaluation: SoundFont kits
     chromium fonts-liberation             # tests/display/test_report_browser.py
     musescore3                            # the MusicXML tests
+    libportaudio2                         # drumnmf[live]: sounddevice (drumnmf listen)
 )
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -30,7 +30,7 @@ def workdir(tmp_path_factory):
     write_wav(root / "song.wav", place(groove(6.0), 6.0))
     result = drumnmf("calibrate", *hits, "--out", root / "my.kit.json", "--trigger")
     assert result.returncode == 0, result.stderr
-    assert "also for n_fft 256 / hop 64" in result.stdout
+    assert "also for n_fft 512 / hop 96" in result.stdout
     return root
 
 
@@ -55,6 +55,12 @@ def test_listen_file_prints_hits_and_writes_what_transcribe_writes(workdir):
     live_csv = (out / "song.csv").read_text().splitlines()
     assert live_csv[0] == (offline / "song.csv").read_text().splitlines()[0]
     assert len(live_csv) == 1 + len(lines)
+    # the CSV carries each printed hit's confidence
+    printed = sorted(
+        (f"{float(t):.3f}", d, f"{float(c):.2f}") for t, d, _, c in map(str.split, lines)
+    )
+    rows = [r.split(",") for r in live_csv[1:]]
+    assert sorted((f"{float(t):.3f}", d, f"{float(c):.2f}") for t, d, _, c in rows) == printed
     live_json = json.loads((out / "song.json").read_text())
     assert set(live_json) == set(json.loads((offline / "song.json").read_text()))
     assert live_json["duration"] == pytest.approx(6.0)

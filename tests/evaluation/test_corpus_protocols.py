@@ -271,3 +271,15 @@ def test_accuracy_doc_compares_peers_velocities_protocols_and_resumes(
     assert not again.results.failures and len(again.results.runs) == len(report.results.runs)
     absent = run_accuracy(out, **{**options, "peers": tmp_path / "none"})  # type: ignore[arg-type]
     assert "Skipped: no peer estimates found" in absent.text
+
+
+def test_kits_only_force_recalibrates_only_the_protocol_kits(
+    protocol_corpus: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    source, shared, drumkits = protocol_corpus
+    out = tmp_path / "corpus"
+    shutil.copytree(source, out)
+    written = add_protocols(out, shared=shared, drumkits=drumkits, force=True)
+    names = sorted(p.relative_to(out).as_posix() for p in written)
+    assert names == [f"kits/TinyKit/protocols/{p}.json" for p in sorted(PROTOCOLS)]
+    assert load_kit(out / names[0]).levels  # each drum's level on its own hits

@@ -43,3 +43,23 @@ def test_bad_levels_are_refused() -> None:
         midi_velocities(np.ones(2), level=0.0)
     with pytest.raises(DrumnmfError, match="1..127"):
         midi_velocities(np.ones(2), level=1.0, level_velocity=0)
+
+
+def test_transcribing_a_calibration_hit_gives_the_calibration_velocity(tmp_path: Path) -> None:
+    from drumnmf.kit import calibrate
+    from drumnmf.pipeline import save_transcription, transcribe
+
+    from synth import SR, hihat, kick, snare, write_wav
+
+    gap = np.zeros(SR // 2, dtype=np.float32)
+    files = {
+        name: write_wav(tmp_path / f"{name}.wav", np.concatenate([gap[: SR // 10], make(SR), gap]))
+        for name, make in (("kick", kick), ("snare", snare), ("hihat", hihat))
+    }
+    kit = calibrate(list(files.values()))
+    assert kit.levels and all(level > 0 for level in kit.levels)
+    for name, path in files.items():
+        result = transcribe(path, kit=kit)
+        written = save_transcription(result, tmp_path / name, formats=("mid",))
+        got = velocities(written["mid"])[kit.note_of(name)]
+        assert len(got) == 1 and abs(got[0] - LEVEL_VELOCITY) <= 2, (name, got)

@@ -86,7 +86,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--trigger",
         action="store_true",
         help="also store templates measured with the short STFT of 'drumnmf listen --mode "
-        "trigger' (window 256, hop 64)",
+        "trigger' (window 512, hop 96)",
     )
     add_settings_arguments(parser)
     parser.set_defaults(func=run)

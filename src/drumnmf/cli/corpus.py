@@ -98,13 +98,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="drum-to-accompaniment ratios of the mixes, dB (default: 0 -6)",
     )
     build.add_argument("--no-mdb", action="store_true", help="leave out the MDB Drums tracks")
-    build.add_argument("--force", action="store_true", help="rewrite audio that exists")
+    build.add_argument(
+        "--force", action="store_true", help="rewrite audio that exists (--kits-only: the kits)"
+    )
     build.add_argument(
         "--kits-only",
         action="store_true",
         help="add only the calibration protocols (hits of every piece, at one and at 4 "
         "velocities, and the paper3/full/velocities kits) and the velocity references to "
-        "the corpus in --out; nothing there is rewritten",
+        "the corpus in --out; nothing there is rewritten (with --force: the protocol kits "
+        "are recalibrated from their recordings)",
     )
     build.add_argument(
         "--no-install",
@@ -170,7 +173,10 @@ def run(args: argparse.Namespace) -> int:
     if args.kits_only:
         started = time.perf_counter()
         written = add_protocols(
-            args.out, shared=args.shared, progress=lambda line: print(line, flush=True)
+            args.out,
+            shared=args.shared,
+            force=args.force,
+            progress=lambda line: print(line, flush=True),
         )
         print(f"added {len(written)} file(s) to {args.out}, {time.perf_counter() - started:.0f} s")
         return 0

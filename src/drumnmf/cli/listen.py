@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "('12.345 snare 0.82 0.91': time in seconds, drum, strength, confidence), "
             "optionally as MIDI notes to a port, and on stop (Ctrl-C, or the end of --file) "
             "the CSV, MIDI and JSON that 'drumnmf transcribe' writes. --mode trigger uses a "
-            "5.8 ms window for playing a sampler; transcribe (the default) the offline STFT."
+            "11.6 ms window for playing a sampler; transcribe (the default) the offline STFT."
         ),
         epilog=(
             "examples:\n"
@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--mode",
         choices=("transcribe", "trigger"),
         default="transcribe",
-        help="latency mode: transcribe (offline STFT, ~25 ms) or trigger (short window)",
+        help="latency mode: transcribe (the offline STFT) or trigger (an 11.6 ms window)",
     )
     source = parser.add_argument_group("input")
     source.add_argument(
@@ -70,7 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         metavar="S",
         help="seconds to wait after a threshold crossing before deciding a hit "
-        "(default 0.012 transcribe, 0.0015 trigger)",
+        "(default 0 transcribe, 0.0022 trigger)",
     )
     out = parser.add_argument_group("output")
     out.add_argument("--midi-out", metavar="NAME", help="send hits as MIDI notes to this port")
@@ -97,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
     if args.list_devices:
         from drumnmf.live.session import import_sounddevice
 
-        print(import_sounddevice().query_devices())
+        devices = import_sounddevice().query_devices()
+        print(devices if len(devices) else "no audio devices found")
         return 0
     from drumnmf.io.export import check_writable_dir
     from drumnmf.kit import default_kit, load_kit

@@ -259,6 +259,7 @@ def add_protocols(
     *,
     shared: str | os.PathLike[str] | None = None,
     drumkits: str | os.PathLike[str] = HYDROGEN_DRUMKITS,
+    force: bool = False,
     progress: ProgressCallback | None = None,
 ) -> list[Path]:
     """Add the calibration protocols to an existing corpus (``corpus build --kits-only``).
@@ -274,6 +275,8 @@ def add_protocols(
         The corpus folder.
     shared, drumkits : path-like
         As in :func:`build_corpus` (the MIDI files are re-read for the velocities).
+    force : bool
+        Recalibrate the protocol kits from their recordings even when they exist.
     progress : callable, optional
 
     Returns
@@ -309,9 +312,11 @@ def add_protocols(
     for kit_name in kits:
         sample_kit = load_hydrogen_kit(Path(drumkits) / kit_name)
         kit_dir = manifest.root / "kits" / kit_name
-        before = {p for p in kit_dir.rglob("*") if p.is_file()}
-        write_protocol_kits(kit_dir, sample_kit, progress=report)
-        written += sorted(p for p in kit_dir.rglob("*") if p.is_file() and p not in before)
+        before = {p: p.stat().st_mtime_ns for p in kit_dir.rglob("*") if p.is_file()}
+        write_protocol_kits(kit_dir, sample_kit, force=force, progress=report)
+        written += sorted(
+            p for p in kit_dir.rglob("*") if p.is_file() and before.get(p) != p.stat().st_mtime_ns
+        )
         seen = set()
         for item in manifest.items:
             if item.source != "groove" or item.kit_name != kit_name or item.reference in seen:

@@ -143,31 +143,9 @@ def protocol_kit(
             raise DrumnmfError(f"the paper's protocol needs a hit of {missing}")
     else:
         chosen = list(medium if protocol == "full" else velocity)
-    kit = calibrate(chosen)
-    with_levels = _level_measurer()
-    if with_levels is not None:
-        recordings = [(p, _at_rate(hit, kit.settings.sample_rate)) for p, hit in chosen]
-        kit = with_levels(kit, recordings)
+    kit = calibrate(chosen)  # with each drum's level on its own hits
     label = "velocities" if protocol == "velocities" else "medium hit"
     return replace(kit, sources=tuple(f"{name}: {p} ({label})" for p, _ in chosen))
-
-
-def _level_measurer() -> Callable[..., Kit] | None:
-    """:func:`drumnmf.calibration.with_levels` when this drumnmf records kit levels."""
-    import importlib
-
-    try:
-        module = importlib.import_module("drumnmf.calibration")
-    except ImportError:
-        return None
-    found = getattr(module, "with_levels", None)
-    return found if callable(found) else None
-
-
-def _at_rate(hit: tuple[np.ndarray, int], rate: int) -> np.ndarray:
-    from drumnmf.io.audio import prepare_samples
-
-    return prepare_samples(hit[0], hit[1], sample_rate=rate, name="calibration hit")
 
 
 def protocol_kit_path(item_kit: str | os.PathLike[str], protocol: str) -> Path:
@@ -204,18 +182,22 @@ def write_protocol_kits(
     kit_dir: str | os.PathLike[str],
     sample_kit: SampleKit,
     *,
+    force: bool = False,
     progress: Callable[[str], Any] | None = None,
 ) -> dict[str, Path]:
     """Render the calibration recordings of every piece and write the protocol kits.
 
     Recordings and kit files already present are kept (new files only), so this adds the
-    protocols to an existing corpus without touching what is there.
+    protocols to an existing corpus without touching what is there; ``force`` recalibrates
+    the protocol kits from the recordings (e.g. after an upgrade that stores more in a kit).
 
     Parameters
     ----------
     kit_dir : path-like
         The corpus's ``kits/<Kit>`` folder.
     sample_kit : SampleKit
+    force : bool
+        Rewrite the protocol kit files (the recordings are kept).
     progress : callable, optional
         Called with a line of text per kit written.
 
@@ -246,7 +228,7 @@ def write_protocol_kits(
     written = {}
     for protocol in PROTOCOLS:
         target = folder / "protocols" / f"{protocol}.json"
-        if not target.is_file():
+        if force or not target.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
             save_kit(protocol_kit(protocol, medium, velocity, sample_kit.name), target)
             if progress is not None:

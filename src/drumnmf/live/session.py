@@ -434,6 +434,9 @@ def session_transcription(
         kit = replace(kit, settings=settings, templates=transcriber.templates, alternates=())
     onsets = {d: np.array([h.time for h in result.hits if h.drum == d]) for d in kit.names}
     strengths = {d: np.array([h.strength for h in result.hits if h.drum == d]) for d in kit.names}
+    confidences = {
+        d: np.array([h.confidence for h in result.hits if h.drum == d]) for d in kit.names
+    }
     W_D = transcriber.factorized_templates
     if result.recording is not None:
         template_activations, thresholds, spectrogram = result.recording.arrays()
@@ -474,6 +477,7 @@ def session_transcription(
         drums=kit.names,
         onsets=onsets,
         strengths=strengths,
+        confidences=confidences,
         activations=activations,
         thresholds=thresholds.astype(np.float64),
         frame_times=np.arange(n_frames) * settings.frame_seconds,

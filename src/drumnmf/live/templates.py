@@ -1,7 +1,7 @@
 """Drum templates for STFT settings other than the kit's (live trigger mode's short window).
 
 A kit's templates are measured with its STFT settings (2048 / 512 by default). Trigger mode
-analyses a short window (``TRIGGER_SETTINGS``, 256 / 64 samples) and needs the same drums'
+analyses a short window (``TRIGGER_SETTINGS``, 512 / 96 samples) and needs the same drums'
 spectra at that resolution. They come, in order of preference, from
 
 1. the kit's ``alternates`` (templates measured from the calibration hits with those
@@ -31,7 +31,7 @@ __all__ = [
     "with_templates_for",
 ]
 
-TRIGGER_SETTINGS = SpectrogramSettings(n_fft=256, hop_length=64)  # 5.8 ms window, 1.45 ms hop
+TRIGGER_SETTINGS = SpectrogramSettings(n_fft=512, hop_length=96)  # 11.6 ms window, 2.2 ms hop
 
 
 def resampled_templates(kit: Kit, settings: SpectrogramSettings) -> np.ndarray:
