@@ -10,21 +10,31 @@ and MIDI velocities can be scaled to it.
 :func:`with_levels` also stores :attr:`drumnmf.kit.Kit.crosstalk`, and
 :func:`crosstalk_matrix` gives, from the same transcriptions, how much a hit of one drum
 drives every other drum's row (relative to that row's level): the per-kit cross-talk model.
+
+:func:`with_annotated_levels` measures the same two things for a kit cut from annotated
+hits (:func:`drumnmf.kit.calibrate_from_annotations`): it transcribes the whole recording
+once and reads every row at the annotated onsets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from drumnmf.errors import DrumnmfError
 from drumnmf.kit import HIT_SECONDS, Kit
 
-__all__ = ["calibration_activations", "crosstalk_matrix", "with_levels"]
+__all__ = [
+    "calibration_activations",
+    "crosstalk_matrix",
+    "with_annotated_levels",
+    "with_levels",
+]
 
 HIT_RISE = 3.0  # a calibration hit's peak rises this many times over the frames before it
 HIT_RANGE_DB = 30.0  # ... and lies within this of the recording's highest
+ONSET_WINDOW = (0.02, 0.05)  # s before and after an annotated onset where its peak lies
 
 
 def calibration_activations(
@@ -143,3 +153,77 @@ def crosstalk_matrix(kit: Kit, recordings: Sequence[tuple[str, np.ndarray]]) -> 
         raise DrumnmfError("the kit has no calibration levels; recalibrate it with drumnmf")
     found = calibration_activations(kit, recordings)
     return _crosstalk(found, np.asarray(kit.levels), kit.n_drums)
+
+
+def with_annotated_levels(
+    kit: Kit, samples: np.ndarray, onsets: Mapping[str, np.ndarray], *, apart: float
+) -> Kit:
+    """``kit`` with levels and cross-talk read at the annotated onsets of one recording.
+
+    The recording is transcribed with the kit (the default :class:`TranscribeConfig`, as
+    in :func:`with_levels`). A hit's peak is the highest activation of a row within
+    ``ONSET_WINDOW`` of its onset. A drum's level is the median peak of its row over its
+    onsets. ``crosstalk[d][o]`` is the median, over the onsets of ``d`` with no onset of
+    ``o`` within ``apart`` seconds, of row ``o``'s peak relative to ``o``'s level, divided by
+    the hit's own peak relative to ``d``'s level (0 when ``d`` never sounds without ``o``).
+
+    Parameters
+    ----------
+    kit : Kit
+        A kit cut from ``samples``.
+    samples : np.ndarray [shape=(n_samples,)]
+        The mono recording at ``kit.settings.sample_rate``.
+    onsets : mapping drum -> np.ndarray
+        Annotated onset times in seconds, keyed by the kit's (canonical) drum names.
+    apart : float >= 0
+        Seconds between onsets of two drums for one to count as sounding without the other.
+
+    Returns
+    -------
+    Kit
+        A copy with ``levels`` and ``crosstalk``; ``kit`` itself when a drum has no onset
+        or its row stays at zero on its hits (the level is then unknown).
+    """
+    from dataclasses import replace
+
+    from drumnmf.pipeline import TranscribeConfig, transcribe
+
+    times = [np.asarray(onsets.get(name, ()), dtype=np.float64).ravel() for name in kit.names]
+    if not all(t.size for t in times):
+        return kit
+    activations = transcribe(
+        np.asarray(samples),
+        kit=kit,
+        config=TranscribeConfig(),
+        sample_rate=kit.settings.sample_rate,
+        spectrogram_columns=None,
+    ).activations
+    peaks = [_onset_peaks(activations, t, kit.settings.frame_seconds) for t in times]
+    levels = np.array([float(np.median(p[d])) for d, p in enumerate(peaks)])
+    if not np.all(np.isfinite(levels) & (levels > 0)):
+        return kit
+    leaks = np.eye(kit.n_drums)
+    for d, p in enumerate(peaks):
+        own = p[d] / levels[d]
+        for o in range(kit.n_drums):
+            alone = np.abs(times[d][:, None] - times[o][None, :]).min(axis=1) > apart
+            alone &= own > 0
+            if o != d and np.any(alone):
+                leaks[d, o] = float(np.median(p[o, alone] / levels[o] / own[alone]))
+    return replace(
+        kit,
+        levels=tuple(map(float, levels)),
+        crosstalk=tuple(tuple(map(float, r)) for r in leaks),
+    )
+
+
+def _onset_peaks(activations: np.ndarray, times: np.ndarray, frame_seconds: float) -> np.ndarray:
+    """Every row's highest activation within ``ONSET_WINDOW`` of each onset, (n_drums, n)."""
+    n_frames = activations.shape[1]
+    before, after = ONSET_WINDOW
+    start = np.clip(np.round((times - before) / frame_seconds).astype(int), 0, n_frames - 1)
+    stop = np.clip(np.round((times + after) / frame_seconds).astype(int) + 1, 1, n_frames)
+    stop = np.maximum(stop, start + 1)
+    return np.stack(
+        [activations[:, a:b].max(axis=1) for a, b in zip(start, stop, strict=True)], axis=1
+    )

@@ -654,6 +654,7 @@ def calibrate_from_annotations(
     isolation: float = 0.1,
     max_hits: int = 20,
     skip_missing: bool = False,
+    levels: bool = True,
 ) -> Kit:
     """Build a kit from a recording and annotated onsets, using the hits that stand alone.
 
@@ -684,6 +685,10 @@ def calibrate_from_annotations(
         Most hits per drum to average.
     skip_missing : bool
         Leave out drums with no usable hit instead of raising.
+    levels : bool
+        Also measure :attr:`Kit.levels` and :attr:`Kit.crosstalk` by transcribing the
+        recording with the new kit and reading its rows at the annotated onsets
+        (:func:`drumnmf.calibration.with_annotated_levels`).
 
     Returns
     -------
@@ -774,7 +779,7 @@ def calibrate_from_annotations(
     names = [n for n in every if n in found]
     if not names:
         raise DrumnmfError("no drum of the recording has usable annotated hits")
-    return Kit(
+    kit = Kit(
         names=tuple(names),
         midi_notes=tuple(_note_for(n, notes) for n in names),
         templates=np.stack([found[n] for n in names], axis=1),
@@ -782,3 +787,8 @@ def calibrate_from_annotations(
         settings=settings,
         sources=tuple(how[n] for n in names),
     )
+    if not levels:
+        return kit
+    from drumnmf.calibration import with_annotated_levels  # the pipeline imports this module
+
+    return with_annotated_levels(kit, samples, every, apart=COMPANION_SECONDS)

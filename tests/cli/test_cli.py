@@ -286,6 +286,8 @@ def test_calibrate_from_annotations(tmp_path):
     assert result.returncode == 0, result.stderr
     kit = json.loads((tmp_path / "k.json").read_text())
     assert sorted(d["name"] for d in kit["drums"]) == ["kick", "snare"]
+    assert all(d["level"] > 0 for d in kit["drums"])  # the kit floor and cross-talk get levels
+    assert np.shape(kit["crosstalk"]) == (2, 2)
 
 
 def test_unknown_option_gets_subcommand_usage_and_suggestion(workdir):
