@@ -156,16 +156,23 @@ def crosstalk_matrix(kit: Kit, recordings: Sequence[tuple[str, np.ndarray]]) -> 
 
 
 def with_annotated_levels(
-    kit: Kit, samples: np.ndarray, onsets: Mapping[str, np.ndarray], *, apart: float
+    kit: Kit,
+    samples: np.ndarray,
+    onsets: Mapping[str, np.ndarray],
+    *,
+    apart: float,
+    hits: Mapping[str, np.ndarray] | None = None,
 ) -> Kit:
     """``kit`` with levels and cross-talk read at the annotated onsets of one recording.
 
     The recording is transcribed with the kit (the default :class:`TranscribeConfig`, as
     in :func:`with_levels`). A hit's peak is the highest activation of a row within
     ``ONSET_WINDOW`` of its onset. A drum's level is the median peak of its row over its
-    onsets. ``crosstalk[d][o]`` is the median, over the onsets of ``d`` with no onset of
-    ``o`` within ``apart`` seconds, of row ``o``'s peak relative to ``o``'s level, divided by
-    the hit's own peak relative to ``d``'s level (0 when ``d`` never sounds without ``o``).
+    calibration hits, the onsets in ``hits`` (when that is zero, its row's highest
+    activation in the recording: the kit's other rows took every annotated hit).
+    ``crosstalk[d][o]`` is the median, over the onsets of ``d`` with no onset of ``o``
+    within ``apart`` seconds, of row ``o``'s peak relative to ``o``'s level, divided by the
+    hit's own peak relative to ``d``'s level (0 when ``d`` never sounds without ``o``).
 
     Parameters
     ----------
@@ -177,12 +184,16 @@ def with_annotated_levels(
         Annotated onset times in seconds, keyed by the kit's (canonical) drum names.
     apart : float >= 0
         Seconds between onsets of two drums for one to count as sounding without the other.
+    hits : mapping drum -> np.ndarray, optional
+        The onsets (seconds) of the hits each drum's template was cut from: a hit as loud
+        as these gets the level, as a calibration hit does in :func:`with_levels`.
+        Default: every onset in ``onsets``.
 
     Returns
     -------
     Kit
         A copy with ``levels`` and ``crosstalk``; ``kit`` itself when a drum has no onset
-        or its row stays at zero on its hits (the level is then unknown).
+        or its row stays at zero throughout (the level is then unknown).
     """
     from dataclasses import replace
 
@@ -198,8 +209,16 @@ def with_annotated_levels(
         sample_rate=kit.settings.sample_rate,
         spectrogram_columns=None,
     ).activations
-    peaks = [_onset_peaks(activations, t, kit.settings.frame_seconds) for t in times]
-    levels = np.array([float(np.median(p[d])) for d, p in enumerate(peaks)])
+    frame = kit.settings.frame_seconds
+    peaks = [_onset_peaks(activations, t, frame) for t in times]
+    chosen = [
+        np.asarray(hits[n], dtype=np.float64) if hits and n in hits and np.size(hits[n]) else t
+        for n, t in zip(kit.names, times, strict=True)
+    ]
+    levels = np.array(
+        [float(np.median(_onset_peaks(activations, t, frame)[d])) for d, t in enumerate(chosen)]
+    )
+    levels = np.where(levels > 0, levels, activations.max(axis=1, initial=0.0))
     if not np.all(np.isfinite(levels) & (levels > 0)):
         return kit
     leaks = np.eye(kit.n_drums)

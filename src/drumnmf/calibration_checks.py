@@ -203,13 +203,13 @@ def check_calibration(
     >>> for w in check_calibration(["kick.wav", "snare.wav"]):  # doctest: +SKIP
     ...     print(w.message)
     """
+    from drumnmf.drums import parse_hit_source
     from drumnmf.io.audio import load_audio, prepare_samples
-    from drumnmf.kit import _parse_hit_source
 
     out: list[CalibrationWarning] = []
     peaks: dict[str, float] = {}
     for item in hits:
-        name, source = _parse_hit_source(item)
+        name, source = parse_hit_source(item)
         if isinstance(source, tuple):
             samples = prepare_samples(source[0], source[1], sample_rate=sample_rate, name=name)
             label = name

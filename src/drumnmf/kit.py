@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -42,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from drumnmf.drums import DRUM_NOTES, canonical_drum_name, kit_note, parse_hit_source
 from drumnmf.errors import DrumnmfError
 from drumnmf.io.audio import load_audio, prepare_samples
 from drumnmf.spectrogram import SpectrogramSettings, magnitude_spectrogram, seconds_to_frames
@@ -67,79 +67,6 @@ DECAY_DB = 60.0  # a hit ends once its frames fall this far below its peak
 ISOLATION_STEPS = (1.0, 0.5, 0.3)  # relaxations of the isolation for annotated hits
 MIN_ISOLATION = 0.03  # s
 COMPANION_SECONDS = 0.03  # s: onsets this close to a hit sound with it
-
-# General MIDI percussion notes (channel 10) of the drum names drumnmf knows.
-DRUM_NOTES: dict[str, int] = {
-    "kick": 36,
-    "side_stick": 37,
-    "snare": 38,
-    "clap": 39,
-    "electric_snare": 40,
-    "floor_tom": 41,
-    "hihat": 42,
-    "low_floor_tom": 41,
-    "high_floor_tom": 43,
-    "pedal_hihat": 44,
-    "low_tom": 45,
-    "open_hihat": 46,
-    "tom": 47,
-    "mid_tom": 47,
-    "high_tom": 50,
-    "crash": 49,
-    "ride": 51,
-    "china": 52,
-    "ride_bell": 53,
-    "tambourine": 54,
-    "splash": 55,
-    "cowbell": 56,
-    "crash2": 57,
-    "cymbal": 49,
-    "rimshot": 37,
-}
-
-# Other spellings accepted for the names above.
-_ALIASES: dict[str, str] = {
-    "bd": "kick",
-    "kd": "kick",
-    "bass": "kick",
-    "bassdrum": "kick",
-    "bass_drum": "kick",
-    "kickdrum": "kick",
-    "sd": "snare",
-    "snaredrum": "snare",
-    "hh": "hihat",
-    "hi_hat": "hihat",
-    "hat": "hihat",
-    "chh": "hihat",
-    "closed_hihat": "hihat",
-    "ohh": "open_hihat",
-    "openhat": "open_hihat",
-    "phh": "pedal_hihat",
-    "tt": "tom",
-    "toms": "tom",
-    "ht": "high_tom",
-    "mt": "mid_tom",
-    "lt": "low_tom",
-    "ft": "floor_tom",
-    "crash_cymbal": "crash",
-    "rd": "ride",
-    "ride_cymbal": "ride",
-    "rs": "rimshot",
-    "cb": "cowbell",
-}
-
-
-def canonical_drum_name(name: str) -> str:
-    """Lower-case a drum name and map known aliases (``BD``, ``hi-hat``) to drumnmf's names.
-
-    Names drumnmf does not know are kept (lower-cased); they need an explicit MIDI note.
-    """
-    key = re.sub(r"[\s\-]+", "_", name.strip().lower())
-    if not key or not re.fullmatch(r"[a-z0-9_]+", key):
-        raise DrumnmfError(
-            f"invalid drum name {name!r}; use letters, digits and '_' (e.g. 'kick', 'snare')"
-        )
-    return _ALIASES.get(key, key)
 
 
 @dataclass(frozen=True, eq=False)
@@ -432,19 +359,6 @@ def default_kit() -> Kit:
     return Kit.from_dict(data, name="the default kit")
 
 
-def _note_for(name: str, notes: Mapping[str, int] | None) -> int:
-    if notes:
-        for key, value in notes.items():
-            if canonical_drum_name(key) == name:
-                return int(value)
-    if name in DRUM_NOTES:
-        return DRUM_NOTES[name]
-    raise DrumnmfError(
-        f"unknown drum name {name!r}: give its General MIDI note (CLI: --note {name}=NOTE) "
-        f"or use a known name: {', '.join(sorted(DRUM_NOTES))}"
-    )
-
-
 def detect_hits(spectrogram: np.ndarray, settings: SpectrogramSettings) -> list[tuple[int, int]]:
     """Find isolated hits in a calibration spectrogram.
 
@@ -518,19 +432,6 @@ def _split_templates(
     return [attack]
 
 
-def _parse_hit_source(item: Any) -> tuple[str, Any]:
-    if isinstance(item, tuple) and len(item) == 2:
-        return canonical_drum_name(str(item[0])), item[1]
-    text = os.fspath(item)
-    if "=" in text and not Path(text).exists():
-        name, _, path = text.partition("=")
-        return canonical_drum_name(name), path
-    stem = Path(text).stem
-    name = re.split(r"[.\s]", stem)[0]
-    name = re.sub(r"[_\-]?\d+$", "", name) or name  # kick_2.wav -> kick
-    return canonical_drum_name(name), text
-
-
 def calibrate(
     hits: Sequence[str | os.PathLike[str] | tuple[str, Any]],
     *,
@@ -586,7 +487,7 @@ def calibrate(
     per_drum: dict[str, list[tuple[list[np.ndarray], str]]] = {}
     recordings: list[tuple[str, np.ndarray]] = []
     for item in hits:
-        name, source = _parse_hit_source(item)
+        name, source = parse_hit_source(item)
         if isinstance(source, tuple):
             samples = prepare_samples(
                 source[0], source[1], sample_rate=settings.sample_rate, name=f"hit of '{name}'"
@@ -606,7 +507,7 @@ def calibrate(
             spectra = [_hit_template(V, found)]
         per_drum.setdefault(name, []).append((spectra, label))
     names = tuple(per_drum)
-    midi = tuple(_note_for(n, notes) for n in names)
+    midi = tuple(kit_note(n, notes) for n in names)
     columns: list[np.ndarray] = []
     owners: list[int] = []
     sources: list[str] = []
@@ -717,7 +618,7 @@ def calibrate_from_annotations(
     all_onsets = np.sort(np.concatenate(list(every.values())))
     longest = max(1, int(seconds_to_frames(HIT_SECONDS, settings)))
 
-    def spans_of(hits: np.ndarray, context: np.ndarray, gap: float) -> list[tuple[int, int]]:
+    def spans_of(hits: np.ndarray, context: np.ndarray, gap: float) -> list[tuple[int, int, float]]:
         near = (hits[:, None] - context[None, :] < gap) & (
             hits[:, None] - context[None, :] > -2 * gap
         )
@@ -728,7 +629,7 @@ def calibrate_from_annotations(
             stop = int(seconds_to_frames(following[0], settings)) if following.size else V.shape[1]
             stop = min(stop, start + longest, V.shape[1])
             if stop > start:
-                spans.append((start, stop))
+                spans.append((start, stop, float(t)))
         spans.sort(key=lambda sp: -float(energy[sp[0] : sp[0] + 3].max()))
         return spans[:max_hits]
 
@@ -737,11 +638,13 @@ def calibrate_from_annotations(
             gap = max(isolation * step, MIN_ISOLATION)
             spans = spans_of(hits, context, gap)
             if spans:
-                return _hit_template(V, spans), gap
+                used[name] = np.sort([t for _, _, t in spans])
+                return _hit_template(V, [(a, b) for a, b, _ in spans]), gap
         return None
 
     found: dict[str, np.ndarray] = {}
     how: dict[str, str] = {}
+    used: dict[str, np.ndarray] = {}  # onsets of the hits each template is cut from
     for name, hits in every.items():
         context = np.concatenate([np.zeros(0), *(v for k, v in every.items() if k != name)])
         made = template(hits, context)
@@ -781,7 +684,7 @@ def calibrate_from_annotations(
         raise DrumnmfError("no drum of the recording has usable annotated hits")
     kit = Kit(
         names=tuple(names),
-        midi_notes=tuple(_note_for(n, notes) for n in names),
+        midi_notes=tuple(kit_note(n, notes) for n in names),
         templates=np.stack([found[n] for n in names], axis=1),
         template_drums=tuple(range(len(names))),
         settings=settings,
@@ -791,4 +694,6 @@ def calibrate_from_annotations(
         return kit
     from drumnmf.calibration import with_annotated_levels  # the pipeline imports this module
 
-    return with_annotated_levels(kit, samples, every, apart=COMPANION_SECONDS)
+    return with_annotated_levels(
+        kit, samples, every, apart=COMPANION_SECONDS, hits={n: used[n] for n in names}
+    )
