@@ -288,6 +288,13 @@ def test_calibrate_from_annotations(tmp_path):
     assert sorted(d["name"] for d in kit["drums"]) == ["kick", "snare"]
     assert all(d["level"] > 0 for d in kit["drums"])  # the kit floor and cross-talk get levels
     assert np.shape(kit["crosstalk"]) == (2, 2)
+    bare = tmp_path / "bare.json"
+    args = ("calibrate", tmp_path / "take.wav", "--annotations", tmp_path / "take.txt")
+    assert drumnmf(*args, "--no-levels", "--out", bare).returncode == 0
+    kit = json.loads(bare.read_text())
+    assert "crosstalk" not in kit and not any("level" in d for d in kit["drums"])
+    result = drumnmf("calibrate", tmp_path / "take.wav", "--no-levels", "--out", bare)
+    assert result.returncode == 2 and "--no-levels applies to --annotations" in result.stderr
 
 
 def test_unknown_option_gets_subcommand_usage_and_suggestion(workdir):

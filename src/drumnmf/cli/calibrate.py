@@ -83,6 +83,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="'time label' onsets of the single recording HIT: calibrate from its isolated hits",
     )
     parser.add_argument(
+        "--no-levels",
+        dest="levels",
+        action="store_false",
+        help="with --annotations: do not measure each drum's level and cross-talk at its "
+        "annotated onsets (the picker then assumes a fixed level)",
+    )
+    parser.add_argument(
         "--trigger",
         action="store_true",
         help="also store templates measured with the short STFT of 'drumnmf listen --mode "
@@ -102,13 +109,17 @@ def run(args: argparse.Namespace) -> int:
     )
     notes = parse_pairs(args.note, what="--note")
     check_writable_dir(args.out.parent if str(args.out.parent) else Path("."), create=True)
+    if not args.levels and not args.annotations:
+        raise DrumnmfError("--no-levels applies to --annotations; give an annotation file")
     if args.annotations:
         if len(args.hits) != 1:
             raise DrumnmfError("--annotations takes exactly one recording; give one audio file")
         from drumnmf.io.annotations import load_annotations
 
         onsets = load_annotations(args.annotations).onsets
-        kit = calibrate_from_annotations(args.hits[0], onsets, settings=settings, notes=notes)
+        kit = calibrate_from_annotations(
+            args.hits[0], onsets, settings=settings, notes=notes, levels=args.levels
+        )
         if args.trigger:
             from drumnmf.live.templates import with_templates_for
 
