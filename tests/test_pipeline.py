@@ -210,6 +210,7 @@ def test_config_defaults_are_the_documented_ones():
         "range_db": 40.0,
         "rise_ratio": 3.0,
         "floor_db": 15.0,
+        "floor_follow_db": 6.0,
         "leak_margin": 1.0,
         "threshold_window": 0.1,
         "offsets": {},

@@ -81,6 +81,9 @@ class TranscribeConfig:
     floor_db : float >= 0
         Kit floor (:func:`drumnmf.silence.kit_floor`): hits more than this many dB under
         the kit's calibration level are dropped; 0 = off (the paper).
+    floor_follow_db : float >= 0
+        How far under the calibration level the floor's level may follow the recording's
+        loudest peak of the drum (a softer song, another kit), dB; 0 = off.
     leak_margin : float >= 0
         Cross-talk model gate (:mod:`drumnmf.picking`): in a drum that looks unplayed
         (most of its peaks under the leakage the kit's cross-talk matrix,
@@ -143,6 +146,7 @@ class TranscribeConfig:
     range_db: float = 40.0
     rise_ratio: float = 3.0
     floor_db: float = 15.0
+    floor_follow_db: float = 6.0
     leak_margin: float = 1.0
     threshold_window: float = 0.1
     offsets: tuple[tuple[str, float], ...] = ()
@@ -170,7 +174,8 @@ class TranscribeConfig:
             raise DrumnmfError(f"max_iter must be a positive integer, got {self.max_iter!r}")
         if not isinstance(self.inner_iter, int) or self.inner_iter < 1:
             raise DrumnmfError(f"inner_iter must be a positive integer, got {self.inner_iter!r}")
-        for name in ("delta_db", "range_db", "rise_ratio", "floor_db", "leak_margin"):
+        gates = ("delta_db", "range_db", "rise_ratio", "floor_db", "floor_follow_db", "leak_margin")
+        for name in gates:
             value = getattr(self, name)
             if isinstance(value, bool) or not np.isfinite(value) or value < 0:
                 raise DrumnmfError(f"{name} must be a number >= 0 (0 = off), got {value!r}")
@@ -236,6 +241,7 @@ class TranscribeConfig:
             families=False,
             rise_ratio=0.0,
             floor_db=0.0,
+            floor_follow_db=0.0,
             leak_margin=0.0,
         )
 

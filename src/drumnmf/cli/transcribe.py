@@ -75,6 +75,13 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
         help="drop hits more than DB under the kit's calibration hit (default 15; 0 = off)",
     )
     group.add_argument(
+        "--floor-follow-db",
+        type=float,
+        metavar="DB",
+        help="the floor follows a song's loudest hit of a drum down to DB under the "
+        "calibration hit (default 6; 0 = off)",
+    )
+    group.add_argument(
         "--leak-margin",
         type=float,
         metavar="X",
@@ -207,6 +214,7 @@ def config_from_args(args: argparse.Namespace) -> Any:
         range_db=getattr(args, "range_db", None),
         rise_ratio=getattr(args, "rise_ratio", None),
         floor_db=getattr(args, "floor_db", None),
+        floor_follow_db=getattr(args, "floor_follow_db", None),
         leak_margin=getattr(args, "leak_margin", None),
         seed=args.seed,
         bands_per_octave=getattr(args, "bands_per_octave", None),

@@ -89,6 +89,7 @@ _FLAGS = {
     "range_db": "--range-db",
     "rise_ratio": "--rise-ratio",
     "floor_db": "--floor-db",
+    "floor_follow_db": "--floor-follow-db",
     "leak_margin": "--leak-margin",
     "seed": "--seed",
     "bands_per_octave": "--bands-per-octave",
