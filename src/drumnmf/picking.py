@@ -170,7 +170,7 @@ def pick_onsets(
                 reference=float(row.max(initial=0.0)) or 1.0,
                 frame_rate=frame_rate,
                 window=config.threshold_window,
-                delta_db=config.delta_db,
+                delta_db=config.delta_for(drum),
                 range_db=config.range_db,
                 min_interval=config.min_interval,
             )

@@ -75,6 +75,9 @@ class TranscribeConfig:
     delta_db, range_db : float
         The dB picker's height above the local median (dB) and its depth under the row's
         maximum (dB).
+    drum_delta_db : tuple of (drum, dB) pairs
+        Per-drum ``delta_db`` overriding it for those drums (a family is picked with its
+        output drum's value).
     rise_ratio : float >= 0
         Rise gate (:func:`drumnmf.silence.rise_gate`): a hit's peak must be this many
         times the activation just before it; 0 = off (the paper).
@@ -143,6 +146,7 @@ class TranscribeConfig:
     picker: str = "db"
     families: bool = True
     delta_db: float = 6.0
+    drum_delta_db: tuple[tuple[str, float], ...] = ()
     range_db: float = 40.0
     rise_ratio: float = 3.0
     floor_db: float = 15.0
@@ -190,6 +194,9 @@ class TranscribeConfig:
         for drum, value in self.offsets:
             if not np.isfinite(value) or value < 0:
                 raise DrumnmfError(f"threshold offset of '{drum}' must be >= 0, got {value!r}")
+        for drum, value in self.drum_delta_db:
+            if isinstance(value, bool) or not np.isfinite(value) or value < 0:
+                raise DrumnmfError(f"delta_db of '{drum}' must be a number >= 0 dB, got {value!r}")
         for name in ("bands_per_octave", "percussive_frames"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -249,10 +256,15 @@ class TranscribeConfig:
         """Threshold offset used for ``drum``."""
         return dict(self.offsets).get(drum, offset_for(drum))
 
+    def delta_for(self, drum: str) -> float:
+        """The dB picker's ``delta_db`` used for ``drum``, dB."""
+        return dict(self.drum_delta_db).get(drum, self.delta_db)
+
     def to_dict(self) -> dict[str, Any]:
         """The configuration as a JSON-ready dictionary."""
         data = asdict(self)
         data["offsets"] = dict(self.offsets)
+        data["drum_delta_db"] = dict(self.drum_delta_db)
         return data
 
 
