@@ -207,9 +207,11 @@ def test_config_defaults_are_the_documented_ones():
         "picker": "db",
         "families": True,
         "delta_db": 6.0,
+        "drum_delta_db": {},
         "range_db": 40.0,
         "rise_ratio": 3.0,
         "floor_db": 15.0,
+        "floor_follow_db": 6.0,
         "leak_margin": 1.0,
         "threshold_window": 0.1,
         "offsets": {},
@@ -246,6 +248,14 @@ def test_offsets_default_to_the_papers_and_can_be_overridden():
         0.1,
     )
     assert config.to_dict()["offsets"] == {"kick": 0.3}
+
+
+def test_drum_delta_db_overrides_delta_db_for_one_drum():
+    config = TranscribeConfig(delta_db=5.0, drum_delta_db=(("hihat", 9.0),))
+    assert (config.delta_for("hihat"), config.delta_for("kick")) == (9.0, 5.0)
+    assert config.to_dict()["drum_delta_db"] == {"hihat": 9.0}
+    with pytest.raises(DrumnmfError, match="delta_db of 'kick' must be a number >= 0 dB"):
+        TranscribeConfig(drum_delta_db=(("kick", -1.0),))
 
 
 @pytest.mark.parametrize(

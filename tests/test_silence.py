@@ -80,3 +80,23 @@ def test_crosstalk_context_ignores_leakage_back_from_the_row_itself():
     c = crosstalk_context(both, leakage)
     assert c[1, 0] == pytest.approx(0.1 * (2.0 - 0.5 * 1.5))
     assert c[0, 0] == pytest.approx(0.5 * max(0.0, 1.5 - 0.1 * 2.0))
+
+
+def test_kit_floor_follows_a_softer_recording_by_at_most_follow_db():
+    level = 2.0
+    # a song 10 dB softer than the calibration hit: its loudest peak is 0.632
+    soft = 0.632 * 10.0 ** (-np.array([0.0, 10.0, 19.0, 23.0]) / 20.0)
+    # calibration level only: floor at 2 / 5.62 = 0.356 drops all but the loudest
+    np.testing.assert_array_equal(kit_floor(soft, level, 15.0), [True, False, False, False])
+    # following by up to 6 dB: level 1.0, floor 0.178
+    np.testing.assert_array_equal(kit_floor(soft, level, 15.0, 6.0), [True, True, False, False])
+    # following by up to 12 dB: level 0.632 (the song's own), floor 0.112
+    np.testing.assert_array_equal(kit_floor(soft, level, 15.0, 12.0), [True, True, False, False])
+    np.testing.assert_array_equal(kit_floor(soft, level, 15.0, 20.0), [True, True, False, False])
+    # a recording louder than the calibration keeps the calibration level
+    loud = np.array([4.0, 0.3])
+    np.testing.assert_array_equal(
+        kit_floor(loud, level, 15.0, 6.0), kit_floor(loud, level, 15.0)
+    )
+    with pytest.raises(DrumnmfError, match="follow_db"):
+        kit_floor(soft, level, 15.0, -1.0)

@@ -170,7 +170,7 @@ def pick_onsets(
                 reference=float(row.max(initial=0.0)) or 1.0,
                 frame_rate=frame_rate,
                 window=config.threshold_window,
-                delta_db=config.delta_db,
+                delta_db=config.delta_for(drum),
                 range_db=config.range_db,
                 min_interval=config.min_interval,
             )
@@ -179,7 +179,7 @@ def pick_onsets(
         if config.picker != "topk":
             level = max(levels[m] for m in family.members)
             keep = rise_gate(row, peaks, config.rise_ratio)
-            keep &= kit_floor(row[peaks], level, config.floor_db)
+            keep &= kit_floor(row[peaks], level, config.floor_db, config.floor_follow_db)
             if context is not None and np.any(keep):
                 near = np.array([context[f, max(0, p - 2) : p + 3].max() for p in peaks])
                 above = ~(row[peaks] < config.leak_margin * near.reshape(-1))

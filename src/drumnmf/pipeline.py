@@ -75,12 +75,18 @@ class TranscribeConfig:
     delta_db, range_db : float
         The dB picker's height above the local median (dB) and its depth under the row's
         maximum (dB).
+    drum_delta_db : tuple of (drum, dB) pairs
+        Per-drum ``delta_db`` overriding it for those drums (a family is picked with its
+        output drum's value).
     rise_ratio : float >= 0
         Rise gate (:func:`drumnmf.silence.rise_gate`): a hit's peak must be this many
         times the activation just before it; 0 = off (the paper).
     floor_db : float >= 0
         Kit floor (:func:`drumnmf.silence.kit_floor`): hits more than this many dB under
         the kit's calibration level are dropped; 0 = off (the paper).
+    floor_follow_db : float >= 0
+        How far under the calibration level the floor's level may follow the recording's
+        loudest peak of the drum (a softer song, another kit), dB; 0 = off.
     leak_margin : float >= 0
         Cross-talk model gate (:mod:`drumnmf.picking`): in a drum that looks unplayed
         (most of its peaks under the leakage the kit's cross-talk matrix,
@@ -140,9 +146,11 @@ class TranscribeConfig:
     picker: str = "db"
     families: bool = True
     delta_db: float = 6.0
+    drum_delta_db: tuple[tuple[str, float], ...] = ()
     range_db: float = 40.0
     rise_ratio: float = 3.0
     floor_db: float = 15.0
+    floor_follow_db: float = 6.0
     leak_margin: float = 1.0
     threshold_window: float = 0.1
     offsets: tuple[tuple[str, float], ...] = ()
@@ -170,7 +178,8 @@ class TranscribeConfig:
             raise DrumnmfError(f"max_iter must be a positive integer, got {self.max_iter!r}")
         if not isinstance(self.inner_iter, int) or self.inner_iter < 1:
             raise DrumnmfError(f"inner_iter must be a positive integer, got {self.inner_iter!r}")
-        for name in ("delta_db", "range_db", "rise_ratio", "floor_db", "leak_margin"):
+        gates = ("delta_db", "range_db", "rise_ratio", "floor_db", "floor_follow_db", "leak_margin")
+        for name in gates:
             value = getattr(self, name)
             if isinstance(value, bool) or not np.isfinite(value) or value < 0:
                 raise DrumnmfError(f"{name} must be a number >= 0 (0 = off), got {value!r}")
@@ -185,6 +194,9 @@ class TranscribeConfig:
         for drum, value in self.offsets:
             if not np.isfinite(value) or value < 0:
                 raise DrumnmfError(f"threshold offset of '{drum}' must be >= 0, got {value!r}")
+        for drum, value in self.drum_delta_db:
+            if isinstance(value, bool) or not np.isfinite(value) or value < 0:
+                raise DrumnmfError(f"delta_db of '{drum}' must be a number >= 0 dB, got {value!r}")
         for name in ("bands_per_octave", "percussive_frames"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -236,6 +248,7 @@ class TranscribeConfig:
             families=False,
             rise_ratio=0.0,
             floor_db=0.0,
+            floor_follow_db=0.0,
             leak_margin=0.0,
         )
 
@@ -243,10 +256,15 @@ class TranscribeConfig:
         """Threshold offset used for ``drum``."""
         return dict(self.offsets).get(drum, offset_for(drum))
 
+    def delta_for(self, drum: str) -> float:
+        """The dB picker's ``delta_db`` used for ``drum``, dB."""
+        return dict(self.drum_delta_db).get(drum, self.delta_db)
+
     def to_dict(self) -> dict[str, Any]:
         """The configuration as a JSON-ready dictionary."""
         data = asdict(self)
         data["offsets"] = dict(self.offsets)
+        data["drum_delta_db"] = dict(self.drum_delta_db)
         return data
 
 

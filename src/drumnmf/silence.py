@@ -10,7 +10,11 @@ Two gates drop such peaks:
 * **kit floor** (:func:`kit_floor`): a peak more than ``floor_db`` under the level the
   kit's own calibration hit produces (:attr:`drumnmf.kit.Kit.levels`) is dropped (15 dB
   by default, measured on the development corpus's train split: deeper floors let bass
-  notes through the kick row, see docs/ablation.md).
+  notes through the kick row, see docs/ablation.md). The level follows the recording's
+  loudest peak of the drum when that is quieter, by at most ``follow_db`` (6 dB by
+  default): a song played softer than the calibration hit, or on another kit than the
+  one calibrated (the built-in kit), keeps its hits, while noise and accompaniment,
+  whose peaks are far under any calibration level, still meet a floor.
 
 Kits without calibration levels (calibrated from annotations, or by an older drumnmf)
 use ``FALLBACK_LEVEL`` in template units: a hit whose spectrum equals the template (the
@@ -73,7 +77,9 @@ def rise_gate(
     return ~(a[p] < ratio * before)
 
 
-def kit_floor(strengths: np.ndarray, level: float, floor_db: float) -> np.ndarray:
+def kit_floor(
+    strengths: np.ndarray, level: float, floor_db: float, follow_db: float = 0.0
+) -> np.ndarray:
     """Keep the hits no more than ``floor_db`` under the drum's calibration level.
 
     Parameters
@@ -84,12 +90,17 @@ def kit_floor(strengths: np.ndarray, level: float, floor_db: float) -> np.ndarra
         The drum's calibration level, activation units.
     floor_db : float >= 0
         Depth of the floor, dB; 0 keeps every hit.
+    follow_db : float >= 0
+        How far the level may move down to the loudest of ``strengths`` (the
+        recording's own loudest peak of the drum), dB; 0 = the calibration level only.
 
     Returns
     -------
     np.ndarray [shape=(n,), dtype=bool]
     """
     s = np.asarray(strengths, dtype=np.float64)
+    if not (np.isfinite(follow_db) and follow_db >= 0):
+        raise DrumnmfError(f"follow_db must be a number of dB >= 0 (0 = off), got {follow_db!r}")
     if not (np.isfinite(floor_db) and floor_db >= 0):
         raise DrumnmfError(
             f"floor_db must be a number of dB >= 0 (0 = off, e.g. 15), got {floor_db!r}"
@@ -98,6 +109,8 @@ def kit_floor(strengths: np.ndarray, level: float, floor_db: float) -> np.ndarra
         raise DrumnmfError(f"the calibration level must be positive, got {level!r}")
     if floor_db == 0:
         return np.ones(s.shape, dtype=bool)
+    if follow_db > 0 and s.size:
+        level = max(min(level, float(s.max())), level * 10.0 ** (-follow_db / 20.0))
     return s >= level * 10.0 ** (-floor_db / 20.0)
 
 

@@ -107,6 +107,18 @@ def test_threshold_offset_and_edits(song, capsys):
     doc = json.loads((song / "b" / "song.json").read_text())
     assert doc["config"]["offsets"] == {"hihat": 0.9}
 
+    # The dB picker's per-drum height (the default picker): only that drum changes.
+    dflt = [song / "song.wav", "--kit", song / "kit.json", "--harmonic-rank", 4, "-q"]
+    assert run("transcribe", *dflt, "--out-dir", song / "db0") == 0
+    assert run("transcribe", *dflt, "--out-dir", song / "db1", "--drum-delta-db", "hihat=150") == 0
+    assert count(song / "db1")["hihat"] < count(song / "db0")["hihat"]
+    assert count(song / "db1")["kick"] == count(song / "db0")["kick"]
+    doc = json.loads((song / "db1" / "song.json").read_text())
+    assert doc["config"]["drum_delta_db"] == {"hihat": 150.0}
+    capsys.readouterr()
+    assert run("transcribe", *dflt, "--drum-delta-db", "gong=3") != 0
+    assert "--drum-delta-db names drum(s) ['gong']" in capsys.readouterr().err
+
     with (song / "a" / "song.csv").open() as f:
         first_kick = next(float(r["time"]) for r in csv.DictReader(f) if r["drum"] == "kick")
     edits = song / "edits.json"

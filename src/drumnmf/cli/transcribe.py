@@ -57,6 +57,14 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
         help="dB picker: height of a peak over the activation before it (default 6)",
     )
     group.add_argument(
+        "--drum-delta-db",
+        action="append",
+        type=_offset_pair,
+        metavar="DRUM=DB",
+        help="dB picker: --delta-db for one drum (a family takes its output drum's); "
+        "the report's sensitivity sliders show the value for each drum",
+    )
+    group.add_argument(
         "--range-db",
         type=float,
         metavar="DB",
@@ -73,6 +81,13 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         metavar="DB",
         help="drop hits more than DB under the kit's calibration hit (default 15; 0 = off)",
+    )
+    group.add_argument(
+        "--floor-follow-db",
+        type=float,
+        metavar="DB",
+        help="the floor follows a song's loudest hit of a drum down to DB under the "
+        "calibration hit (default 6; 0 = off)",
     )
     group.add_argument(
         "--leak-margin",
@@ -207,6 +222,7 @@ def config_from_args(args: argparse.Namespace) -> Any:
         range_db=getattr(args, "range_db", None),
         rise_ratio=getattr(args, "rise_ratio", None),
         floor_db=getattr(args, "floor_db", None),
+        floor_follow_db=getattr(args, "floor_follow_db", None),
         leak_margin=getattr(args, "leak_margin", None),
         seed=args.seed,
         bands_per_octave=getattr(args, "bands_per_octave", None),
@@ -219,6 +235,7 @@ def config_from_args(args: argparse.Namespace) -> Any:
         crosstalk_ratio=getattr(args, "crosstalk_ratio", None),
         crosstalk_similarity=getattr(args, "crosstalk_similarity", None),
         offsets=tuple(dict(getattr(args, "threshold_offset", None) or ()).items()) or None,
+        drum_delta_db=tuple(dict(getattr(args, "drum_delta_db", None) or ()).items()) or None,
     )
 
 
@@ -387,11 +404,15 @@ def run(args: argparse.Namespace) -> int:
         note_map = load_note_map(args.note_map)
         for drum in kit.names:
             note_map.note_for(drum)  # every drum of the kit needs a note: fail now
-    unknown = [d for d, _ in config.offsets if d not in kit.names]
-    if unknown:
-        raise DrumnmfError(
-            f"--threshold-offset names drum(s) {unknown} not in the kit ({', '.join(kit.names)})"
-        )
+    for flag, pairs in (
+        ("--threshold-offset", config.offsets),
+        ("--drum-delta-db", config.drum_delta_db),
+    ):
+        unknown = [d for d, _ in pairs if d not in kit.names]
+        if unknown:
+            raise DrumnmfError(
+                f"{flag} names drum(s) {unknown} not in the kit ({', '.join(kit.names)})"
+            )
     tempo_map = None  # from a beats file; detected per song with --beats auto or --chart
     if args.beats and args.beats != "auto":
         from drumnmf.io.tempomap import TempoMap, load_beats

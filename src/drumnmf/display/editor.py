@@ -86,9 +86,11 @@ _FLAGS = {
     "picker": "--picker",
     "families": "--families",
     "delta_db": "--delta-db",
+    "drum_delta_db": "--drum-delta-db",
     "range_db": "--range-db",
     "rise_ratio": "--rise-ratio",
     "floor_db": "--floor-db",
+    "floor_follow_db": "--floor-follow-db",
     "leak_margin": "--leak-margin",
     "seed": "--seed",
     "bands_per_octave": "--bands-per-octave",
@@ -134,7 +136,9 @@ def pipeline_flags(transcription: Transcription) -> list[str]:
     flags = list(start)
     for name in differs:
         value = getattr(config, name)
-        if name in _FLAGS and isinstance(value, bool):
+        if name == "drum_delta_db":
+            flags += [f for d, v in value for f in (_FLAGS[name], f"{d}={v:g}")]
+        elif name in _FLAGS and isinstance(value, bool):
             flags.append(_FLAGS[name] if value else _FLAGS[name].replace("--", "--no-", 1))
         elif name in _FLAGS and value is not None:
             flags += [_FLAGS[name], text(value)]

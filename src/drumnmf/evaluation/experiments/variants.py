@@ -207,6 +207,7 @@ ABLATIONS: tuple[Variant, ...] = (
     _ablation("no rise gate", rise_ratio=0.0),
     _ablation("no kit floor", floor_db=0.0),
     _ablation("kit floor 20 dB", floor_db=20.0),
+    _ablation("floor at the calibration level only", floor_follow_db=0.0),
     _ablation("no cross-talk model", leak_margin=0.0),
     _ablation(
         "previous default (paper picker, no gates)",
