@@ -54,7 +54,7 @@ def test_dask_run_matches_a_local_run_byte_for_byte(client, tmp_path):
     assert outputs(tmp_path / "dask") == outputs(tmp_path / "local")
     assert len(outputs(tmp_path / "dask")) == 12
     # Both workers took part.
-    assert len(client.scheduler_info()["workers"]) == 2
+    assert len(client.nthreads()) == 2  # asks the scheduler (scheduler_info() is a cache)
     again = transcribe_many(
         [src], out_dir=tmp_path / "dask", config=FAST, client=client, progress=False
     )
