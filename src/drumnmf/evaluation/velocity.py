@@ -41,6 +41,8 @@ import mir_eval.util
 import numpy as np
 
 from drumnmf.errors import DrumnmfError
+from drumnmf.evaluation.metrics import _fmt
+from drumnmf.evaluation.metrics import _json_float as _json
 from drumnmf.io.annotations import CLASSES, Annotations, reduce_classes
 
 __all__ = [
@@ -161,14 +163,6 @@ class VelocityResult:
                 for cls, a, c in rows
             ]
         return "\n".join(lines)
-
-
-def _fmt(value: float) -> str:
-    return "-" if math.isnan(value) else f"{value:.3f}"
-
-
-def _json(value: float) -> float | None:
-    return None if math.isnan(value) else float(value)
 
 
 def has_velocities(reference: Annotations) -> bool:

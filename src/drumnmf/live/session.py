@@ -468,7 +468,7 @@ def session_transcription(
         bands_per_octave=c.bands_per_octave,
         fmin=c.fmin,
         fmax=c.fmax,
-        percussive_frames=0 if not c.percussive_seconds else 17,
+        percussive_frames=TranscribeConfig.percussive_frames if c.percussive_seconds else 0,
         percussive_bands=c.percussive_bands,
         crosstalk_ratio=c.crosstalk_ratio,
         crosstalk_similarity=c.crosstalk_similarity,
