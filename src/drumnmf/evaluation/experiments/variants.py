@@ -203,6 +203,7 @@ ABLATIONS: tuple[Variant, ...] = (
     _ablation("threshold window 0.2 s", threshold_window=0.2),
     _ablation("top-k picker (oracle)", picker="topk"),
     _ablation("paper picker", picker="paper"),
+    _ablation("learned picker", picker="learned"),
     _ablation("no families", families=False),
     _ablation("no rise gate", rise_ratio=0.0),
     _ablation("no kit floor", floor_db=0.0),
