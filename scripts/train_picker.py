@@ -408,6 +408,36 @@ def _load(
     return [Factorized(item, path, classes) for item, path in zip(items, paths, strict=True)]
 
 
+def _rounded(scores: dict[str, float]) -> dict[str, float]:
+    return {k: v if isinstance(v, int) else round(float(v), 4) for k, v in scores.items()}
+
+
+def held_out(
+    entries: Sequence[Factorized], parts: Sequence[tuple], args: argparse.Namespace
+) -> dict[str, Any]:
+    """Fit on all but a random share of the train items; score both pickers on the rest."""
+    rng = np.random.default_rng(args.seed)
+    held = rng.random(len(entries)) < args.holdout
+    owner = np.concatenate([np.full(p[0].shape[0], h) for p, h in zip(parts, held, strict=True)])
+    scored = np.concatenate([p[2] for p in parts])
+    x = np.concatenate([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    fitted = [e for e, h in zip(entries, held, strict=True) if not h]
+    rest = [e for e, h in zip(entries, held, strict=True) if h]
+    model = fit(x[~owner], y[~owner], hidden=args.hidden, seed=args.seed, alpha=args.alpha)
+    n_reference = sum(int(e.reference[c].size) for e in fitted for c in SCORED)
+    chosen = ~owner & scored
+    threshold, _ = best_threshold(model.probability(x[chosen]), y[chosen], n_reference)
+    model = replace(model, threshold=threshold)
+    config = TranscribeConfig()
+    return {
+        "share": args.holdout,
+        "items": len(rest),
+        "db": _rounded(score(rest, config)),
+        "learned": _rounded(score(rest, replace(config, picker="learned"), model)),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -465,21 +495,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         scored = np.concatenate([p[2] for p in parts])
         n_reference = sum(int(e.reference[c].size) for e in entries for c in SCORED)
         print(f"  {x.shape[0]} candidates, {int(y.sum())} hits; fitting ...", file=sys.stderr)
+        holdout: dict[str, Any] = {}
         if args.holdout > 0:
-            rng = np.random.default_rng(args.seed)
-            held = rng.random(len(entries)) < args.holdout
-            owner = np.concatenate(
-                [np.full(p[0].shape[0], h) for p, h in zip(parts, held, strict=True)]
-            )
-            model = fit(x[~owner], y[~owner], hidden=args.hidden, seed=args.seed, alpha=args.alpha)
-            t, f_in = best_threshold(model.probability(x[~owner & scored]), y[~owner & scored],
-                                     sum(int(e.reference[c].size) for e, h in zip(entries, held, strict=True) if not h for c in SCORED))  # fmt: skip
-            model = replace(model, threshold=t)
-            held_entries = [e for e, h in zip(entries, held, strict=True) if h]
-            print(
-                f"  holdout: fitted F {f_in:.4f} at {t:.3f}; held-out {score(held_entries, replace(config, picker='learned'), model)}; db {score(held_entries, config)}",
-                file=sys.stderr,
-            )
+            holdout = held_out(entries, parts, args)
+            print(f"  held out: {holdout}", file=sys.stderr)
         model = fit(x, y, hidden=args.hidden, seed=args.seed, alpha=args.alpha)
         threshold, f_train = best_threshold(model.probability(x[scored]), y[scored], n_reference)
         model = replace(model, threshold=round(threshold, 4))
@@ -513,9 +532,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "alpha": args.alpha,
                 "seed": args.seed,
                 "candidate_f": round(f_train, 4),
+                "holdout": holdout,
                 "train_scores": {
-                    k: {p: {m: round(float(v), 4) for m, v in s.items()} for p, s in d.items()}
-                    for k, d in train_scores.items()
+                    k: {p: _rounded(s) for p, s in d.items()} for k, d in train_scores.items()
                 },
             },
         )
