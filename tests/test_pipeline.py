@@ -264,7 +264,7 @@ def test_drum_delta_db_overrides_delta_db_for_one_drum():
         ({"solver": "als"}, "unknown solver 'als'; use one of ('nenmf', 'mur')"),
         (
             {"picker": "peaks"},
-            "unknown picker 'peaks'; use one of ('db', 'paper', 'adaptive', 'topk')",
+            "unknown picker 'peaks'; use one of ('db', 'paper', 'adaptive', 'topk', 'learned')",
         ),
         ({"harmonic_rank": 1.5}, "harmonic_rank must be an integer >= 0, got 1.5"),
         ({"max_iter": 2.0}, "max_iter must be a positive integer, got 2.0"),

@@ -95,8 +95,6 @@ def test_kit_floor_follows_a_softer_recording_by_at_most_follow_db():
     np.testing.assert_array_equal(kit_floor(soft, level, 15.0, 20.0), [True, True, False, False])
     # a recording louder than the calibration keeps the calibration level
     loud = np.array([4.0, 0.3])
-    np.testing.assert_array_equal(
-        kit_floor(loud, level, 15.0, 6.0), kit_floor(loud, level, 15.0)
-    )
+    np.testing.assert_array_equal(kit_floor(loud, level, 15.0, 6.0), kit_floor(loud, level, 15.0))
     with pytest.raises(DrumnmfError, match="follow_db"):
         kit_floor(soft, level, 15.0, -1.0)

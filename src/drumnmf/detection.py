@@ -26,7 +26,14 @@ import numpy as np
 from drumnmf.errors import DrumnmfError
 from drumnmf.filters import find_peaks, moving_median
 
-__all__ = ["candidate_peaks", "crosstalk_context", "db_threshold", "pick_db_peaks", "to_db"]
+__all__ = [
+    "background_db",
+    "candidate_peaks",
+    "crosstalk_context",
+    "db_threshold",
+    "pick_db_peaks",
+    "to_db",
+]
 
 TINY_DB = -120.0  # dB floor of an all-zero frame
 LAG_FRAMES = 2  # the background ends this many frames before a peak (its own rise)
@@ -70,14 +77,36 @@ def db_threshold(
     -------
     np.ndarray [shape=(n_frames,)]
     """
+    before = background_db(row, reference=reference, window_frames=window_frames)
+    curve = np.maximum(before + delta_db, -range_db)
+    return reference * 10.0 ** (curve / 20.0)
+
+
+def background_db(row: np.ndarray, *, reference: float, window_frames: int) -> np.ndarray:
+    """The row's background before each frame, dB relative to ``reference``.
+
+    The median of ``20 log10(row / reference)`` over the ``window_frames`` frames (made
+    odd) that end ``LAG_FRAMES`` before each frame; ``TINY_DB`` where there is none.
+
+    Parameters
+    ----------
+    row : np.ndarray [shape=(n_frames,)]
+        Nonnegative activation row.
+    reference : float > 0
+        The row's scale (0 dB).
+    window_frames : int > 0
+        Length of the median, frames.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_frames,)]
+    """
     level = to_db(row, reference)
     size = max(1, int(window_frames))
     size += 1 - size % 2
     centred = moving_median(level, size)
     shift = size // 2 + LAG_FRAMES
-    before = np.concatenate((np.full(min(shift, level.size), TINY_DB), centred))[: level.size]
-    curve = np.maximum(before + delta_db, -range_db)
-    return reference * 10.0 ** (curve / 20.0)
+    return np.concatenate((np.full(min(shift, level.size), TINY_DB), centred))[: level.size]
 
 
 def pick_db_peaks(

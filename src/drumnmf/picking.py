@@ -5,7 +5,9 @@
 1. the kit's drums are grouped into families (:mod:`drumnmf.families`; one per drum with
    ``families=False``); a family's row is the sum of its templates' activations;
 2. each row's peaks are picked (:mod:`drumnmf.detection`'s dB picker, ``"db"``, or the
-   paper's adaptive median threshold, ``"paper"``; ``"topk"`` keeps the ``k`` highest);
+   paper's adaptive median threshold, ``"paper"``; ``"topk"`` keeps the ``k`` highest;
+   ``"learned"`` replaces steps 2-4 by a classifier of every candidate peak,
+   :mod:`drumnmf.learned`);
 3. the silence gates drop peaks that do not rise (``rise_ratio``) or lie under the kit
    floor (``floor_db``) (:mod:`drumnmf.silence`); the picked peaks are then moved to the
    reported time (``onset_timing``);
@@ -40,7 +42,7 @@ from drumnmf.silence import FALLBACK_LEVEL, confidence, kit_floor, rise_gate
 if TYPE_CHECKING:
     from drumnmf.pipeline import TranscribeConfig
 
-__all__ = ["MIN_LEAK", "PLAYED_SHARE", "Picked", "pick_onsets"]
+__all__ = ["MIN_LEAK", "PLAYED_SHARE", "Picked", "family_rows", "leak_context", "pick_onsets"]
 
 # Leakage weaker than this (relative to the receiving drum's level) is left out of the
 # cross-talk model: it is of the order of a ghost note, and gating on it loses them.
@@ -89,8 +91,30 @@ def _candidates(row: np.ndarray, rate: float, min_interval: float) -> np.ndarray
     return peaks[row[peaks] > 0].astype(np.int64)
 
 
-def _context(kit: Kit, families: tuple, rows: np.ndarray) -> np.ndarray | None:
-    """Per family row, the activation the other families' hits leak into it."""
+def family_rows(
+    kit: Kit, template_activations: np.ndarray, families: tuple
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each family's row (its templates' activations summed) and each template's family.
+
+    Returns
+    -------
+    rows : np.ndarray [shape=(n_families, n_frames)]
+    owners : np.ndarray [shape=(n_templates,), dtype=int]
+    """
+    H = np.asarray(template_activations, dtype=np.float64)
+    owners = np.empty(len(kit.template_drums), dtype=np.int64)
+    for f, family in enumerate(families):
+        owners[list(family.templates)] = f
+    rows = np.zeros((len(families), H.shape[1]))
+    np.add.at(rows, owners, H)
+    return rows, owners
+
+
+def leak_context(kit: Kit, families: tuple, rows: np.ndarray) -> np.ndarray | None:
+    """Per family row, the activation the other families' hits leak into it.
+
+    None for a kit without a cross-talk matrix or calibration levels.
+    """
     if not kit.crosstalk or not kit.levels:
         return None
     C = np.asarray(kit.crosstalk)
@@ -138,19 +162,21 @@ def pick_onsets(
     -------
     Picked
     """
+    if config.picker == "learned":
+        from drumnmf.learned import pick_learned
+
+        return pick_learned(
+            kit, templates, template_activations, factorized, config, frame_rate=frame_rate
+        )
     H = np.asarray(template_activations, dtype=np.float64)
     n_frames = H.shape[1]
     families = kit_families(kit, enabled=config.families)
-    owners = np.empty(len(kit.template_drums), dtype=np.int64)
-    for f, family in enumerate(families):
-        owners[list(family.templates)] = f
-    rows = np.zeros((len(families), n_frames))
-    np.add.at(rows, owners, H)
+    rows, owners = family_rows(kit, H, families)
     activations = np.zeros((kit.n_drums, n_frames))
     np.add.at(activations, np.asarray(kit.template_drums), H)
     thresholds = None if config.picker == "topk" else np.zeros((kit.n_drums, n_frames))
     levels = kit.levels or (FALLBACK_LEVEL,) * kit.n_drums
-    context = _context(kit, families, rows) if config.leak_margin > 0 else None
+    context = leak_context(kit, families, rows) if config.leak_margin > 0 else None
 
     weights = np.asarray(templates, dtype=np.float64).sum(axis=0)
     picks: list[Onsets] = []

@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 SOLVERS = ("nenmf", "mur")
-PICKERS = ("db", "paper", "adaptive", "topk")
+PICKERS = ("db", "paper", "adaptive", "topk", "learned")
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,14 @@ class TranscribeConfig:
         (10 for NeNMF, 100 for MUR).
     inner_iter : int > 0
         OGM steps per NeNMF block.
-    picker : {"db", "paper", "adaptive", "topk"}
+    picker : {"db", "paper", "adaptive", "topk", "learned"}
         Onset picker (:mod:`drumnmf.picking`): ``"db"`` (default) thresholds in decibels
         (:mod:`drumnmf.detection`); ``"paper"`` (alias ``"adaptive"``) is the paper's
-        adaptive median threshold; ``"topk"`` needs ``k`` per drum at call time.
+        adaptive median threshold; ``"topk"`` needs ``k`` per drum at call time;
+        ``"learned"`` keeps the candidate peaks a small classifier shipped with drumnmf
+        accepts (:mod:`drumnmf.learned`; trained on the development corpus's train split),
+        in place of the silence and cross-talk gates below, its probability being each
+        hit's confidence.
     families : bool
         Related kit pieces (hi-hats, snare and rimshot, toms, cymbals) compete for a hit:
         picked on their summed activation, each hit named by its articulation

@@ -39,9 +39,10 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--picker",
-        choices=("db", "paper", "adaptive", "topk"),
+        choices=("db", "paper", "adaptive", "topk", "learned"),
         help="onset picker: thresholds in dB (default), the paper's adaptive median "
-        "threshold ('paper', also 'adaptive'), or top-k (needs --k or --reference)",
+        "threshold ('paper', also 'adaptive'), top-k (needs --k or --reference), or a "
+        "classifier of every candidate peak trained on the development corpus ('learned')",
     )
     group.add_argument(
         "--families",

@@ -228,6 +228,8 @@ def _live(t: Transcription) -> tuple[bool, str]:
     config = t.config
     if config.picker == "topk":
         return False, "the top-k picker has no threshold: edit the hits by hand"
+    if config.picker == "learned":
+        return False, "the learned picker has no threshold curve: edit the hits by hand"
     shared = any(len(f.members) > 1 for f in kit_families(t.kit, enabled=config.families))
     if (
         config.picker == "db"

@@ -105,8 +105,8 @@ class Run:
 
     def estimate(self, picker: str) -> dict[str, np.ndarray]:
         """The onsets of one picker (``"topk"``, or the threshold picker: ``"adaptive"``,
-        also named by the variant's own ``"db"`` or ``"paper"``)."""
-        if picker not in (*PICKERS, "db", "paper"):
+        also named by the variant's own ``"db"``, ``"paper"`` or ``"learned"``)."""
+        if picker not in (*PICKERS, "db", "paper", "learned"):
             raise DrumnmfError(f"picker {picker!r} must be one of {PICKERS}")
         return self.top_k if picker == "topk" else self.adaptive
 

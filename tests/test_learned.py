@@ -1,0 +1,198 @@
+"""The learned picker: its shipped file, its features and the transcriptions it makes."""
+
+import csv
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from importlib import resources
+
+import numpy as np
+import pytest
+
+import drumnmf
+from drumnmf.errors import DrumnmfError
+from drumnmf.learned import (
+    CLASSES,
+    CLIP_DB,
+    FEATURES,
+    LearnedPicker,
+    candidate_features,
+    load_picker,
+    pick_learned,
+)
+from drumnmf.picking import pick_onsets
+from drumnmf.pipeline import TranscribeConfig, transcribe
+
+from synth import SR, groove, place, write_hits, write_wav
+
+LEARNED = TranscribeConfig(picker="learned", harmonic_rank=4)
+# features that read the rows relative to themselves or to each other, not to the kit
+SCALE_FREE = (
+    "max_db", "p90_db", "median_db", "rise_db", "context_db", "share", "rival_db", "flux",
+    *CLASSES,
+)  # fmt: skip
+LEVEL = ("level_db", "other_db")  # relative to the calibration levels: move with the audio
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory):
+    return drumnmf.calibrate(write_hits(tmp_path_factory.mktemp("hits")))
+
+
+@pytest.fixture(scope="module")
+def song():
+    events = groove(6.0)
+    return events, place(events, 6.0)
+
+
+@pytest.fixture(scope="module")
+def result(kit, song):
+    return transcribe(song[1], kit=kit, sample_rate=SR, config=LEARNED)
+
+
+def _f_measure(ref, est, window=0.05):
+    import mir_eval
+
+    return mir_eval.onset.f_measure(ref, est, window=window)[0]
+
+
+def _features(kit, result, scale=1.0):
+    return candidate_features(
+        kit,
+        result.factorization.templates,
+        scale * result.factorization.drum_activations,
+        scale * result.factorized,
+        frame_rate=1.0 / kit.settings.frame_seconds,
+    )
+
+
+def test_shipped_file_loads_with_the_declared_features():
+    data = json.loads(resources.files("drumnmf").joinpath("data/picker.json").read_text())
+    picker = load_picker()
+    assert picker.features == FEATURES == tuple(data["features"])
+    assert picker.mean.shape == picker.scale.shape == (len(FEATURES),)
+    assert picker.layers[0][0].shape[0] == len(FEATURES) and picker.layers[-1][0].shape[1] == 1
+    assert 0 < picker.threshold < 1
+    info = picker.info
+    assert info["split"] == "groove/train" and info["train_items"] > 100
+    assert "train_picker.py" in info["command"]
+    assert 0 < info["train_scores"]["groove/train (all)"]["learned"]["f"] <= 1
+
+
+def test_numpy_network_is_relu_then_sigmoid():
+    rng = np.random.default_rng(0)
+    n = len(FEATURES)
+    w1, b1 = rng.normal(size=(n, 3)), rng.normal(size=3)
+    w2, b2 = rng.normal(size=(3, 1)), rng.normal(size=1)
+    mean, scale = rng.normal(size=n), rng.uniform(0.5, 2.0, size=n)
+    picker = LearnedPicker(FEATURES, mean, scale, ((w1, b1), (w2, b2)), threshold=0.5)
+    x = rng.normal(size=(7, n))
+    z = np.maximum(((x - mean) / scale) @ w1 + b1, 0) @ w2 + b2
+    np.testing.assert_allclose(picker.probability(x), 1 / (1 + np.exp(-z[:, 0])))
+    again = LearnedPicker.from_dict(json.loads(json.dumps(picker.to_dict())))
+    np.testing.assert_allclose(again.probability(x), picker.probability(x))
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda d: d | {"format": "x"}, "not a drumnmf picker"),
+        (lambda d: {k: v for k, v in d.items() if k != "threshold"}, "incomplete"),
+        (lambda d: d | {"threshold": 2.0}, "threshold must be in"),
+        (lambda d: d | {"mean": d["mean"][:-1]}, "a mean and a positive scale"),
+        (lambda d: d | {"layers": d["layers"][:1]}, "one output|does not follow"),
+    ],
+)
+def test_malformed_picker_files_are_refused(change, match):
+    document = load_picker().to_dict()
+    with pytest.raises(DrumnmfError, match=match):
+        LearnedPicker.from_dict(change(document))
+
+
+def test_a_file_of_other_features_is_refused(tmp_path):
+    document = load_picker().to_dict()
+    document["features"] = [*FEATURES[:-1], "tempo"]
+    path = tmp_path / "picker.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(DrumnmfError, match="retrain"):
+        load_picker(path)
+
+
+def test_features_are_finite_and_free_of_scale_where_claimed(kit, result):
+    base = _features(kit, result)
+    louder = _features(kit, result, scale=10.0)
+    assert len(base) == 3
+    free = [FEATURES.index(name) for name in SCALE_FREE]
+    level = [FEATURES.index(name) for name in LEVEL]
+    for a, b in zip(base, louder, strict=True):
+        assert a.features.shape == (a.peaks.size, len(FEATURES)) and a.peaks.size >= 5
+        assert np.all(np.isfinite(a.features))
+        np.testing.assert_array_equal(a.peaks, b.peaks)
+        np.testing.assert_allclose(a.features[:, free], b.features[:, free], atol=1e-6)
+        inside = np.abs(a.features[:, level] + 10.0) < CLIP_DB - 10.0  # unclipped both times
+        assert inside.mean() > 0.5
+        shifted = a.features[:, level] + 20.0
+        np.testing.assert_allclose(b.features[:, level][inside], shifted[inside], atol=1e-6)
+        # exactly one class, the family's own
+        onehot = a.features[:, -len(CLASSES) :]
+        assert np.all(onehot.sum(axis=1) == 1)
+        assert np.all(onehot[:, CLASSES.index(a.drum)] == 1)
+
+
+def test_synthetic_groove_is_found(song, result):
+    events, _ = song
+    assert result.thresholds is None
+    for drum, times in events.items():
+        assert _f_measure(times, result.onsets[drum]) > 0.9, drum
+        assert np.all(np.diff(result.onsets[drum]) > 0)
+        c = result.confidences[drum]
+        assert c.shape == result.onsets[drum].shape
+        assert np.all((c >= load_picker().threshold) & (c <= 1))
+        assert len(result.articulations[drum]) == c.size
+
+
+def test_pick_onsets_hands_the_learned_picker_the_stage(kit, result):
+    args = (
+        kit,
+        result.factorization.templates,
+        result.factorization.drum_activations,
+        result.factorized,
+    )
+    rate = 1.0 / kit.settings.frame_seconds
+    a = pick_onsets(*args, LEARNED, frame_rate=rate)
+    # a picker that keeps everything keeps every candidate, with its probability
+    everything = replace(load_picker(), threshold=0.0)
+    b = pick_learned(*args, LEARNED, frame_rate=rate, picker=everything)
+    for drum in kit.names:
+        assert set(a.frames[drum].tolist()) <= set(b.frames[drum].tolist())
+        assert np.all((b.confidences[drum] >= 0) & (b.confidences[drum] <= 1))
+    assert sum(b.frames[d].size for d in kit.names) > sum(a.frames[d].size for d in kit.names)
+
+
+# near silence (silence itself is refused), and noise up to about the level of the kit's hits
+# (louder white noise, 0.1-0.3 RMS, gets a few hi-hat and kick hits: docs/learned.md)
+@pytest.mark.parametrize("gain", [1e-4, 0.01, 0.05])
+def test_white_noise_gets_almost_no_hits(kit, gain):
+    audio = (gain * np.random.default_rng(3).standard_normal(4 * SR)).astype(np.float32)
+    found = transcribe(audio, kit=kit, sample_rate=SR, config=LEARNED)
+    assert sum(found.n_onsets.values()) <= 2
+
+
+def test_cli_transcribe_with_the_learned_picker(kit, song, tmp_path):
+    from drumnmf.kit import save_kit
+
+    save_kit(kit, tmp_path / "my.kit.json")
+    write_wav(tmp_path / "song.wav", song[1])
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "drumnmf", "transcribe", str(tmp_path / "song.wav"),
+         "--kit", str(tmp_path / "my.kit.json"), "--picker", "learned",
+         "--harmonic-rank", "4", "--out-dir", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with open(out / "song.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and all(0 <= float(r["confidence"]) <= 1 for r in rows)
+    assert json.loads((out / "song.json").read_text())["config"]["picker"] == "learned"
