@@ -338,7 +338,7 @@ def subsets_of(entries: Sequence[Factorized]) -> list[tuple[str, list[Factorized
 
 
 def comparison_table(entries: Sequence[Factorized], picker: LearnedPicker | None) -> str:
-    default = TranscribeConfig()
+    default = TranscribeConfig(picker="db")
     learned = replace(default, picker="learned")
     lines = [
         "| subset | files | db P | R | F | learned P | R | F | F difference |",
@@ -360,7 +360,7 @@ def velocity_table(entries: Sequence[Factorized], picker: LearnedPicker | None) 
     from drumnmf.evaluation.velocity import VELOCITY_BANDS, evaluate_velocity
     from drumnmf.io.annotations import Annotations, load_annotations
 
-    default = TranscribeConfig()
+    default = TranscribeConfig(picker="db")
     learned = replace(default, picker="learned")
     bands = [b for b, _, _ in VELOCITY_BANDS]
     lines = [
@@ -429,7 +429,7 @@ def held_out(
     chosen = ~owner & scored
     threshold, _ = best_threshold(model.probability(x[chosen]), y[chosen], n_reference)
     model = replace(model, threshold=threshold)
-    config = TranscribeConfig()
+    config = TranscribeConfig(picker="db")
     return {
         "share": args.holdout,
         "items": len(rest),
@@ -479,7 +479,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     clock = time.perf_counter()
     items = corpus_items(args.corpus)
-    config = TranscribeConfig()
+    config = TranscribeConfig(picker="db")
     if not args.evaluate_only:
         train = select_items(
             items, subsets=("groove/train",), splits=("train",), limit=args.per_subset

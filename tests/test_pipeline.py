@@ -56,13 +56,13 @@ def test_top_k_picker_returns_k(kit, song):
 
 def test_scale_of_audio_does_not_change_onsets_without_the_kit_floor(kit, song):
     _, audio = song
-    config = TranscribeConfig(floor_db=0.0)
+    config = TranscribeConfig(picker="db", floor_db=0.0)
     a = transcribe(audio, kit=kit, sample_rate=SR, config=config)
     b = transcribe(audio * 0.01, kit=kit, sample_rate=SR, config=config)
     for drum in a.drums:
         np.testing.assert_allclose(a.onsets[drum], b.onsets[drum])
     # the kit floor (30 dB) silences the same drums played 40 dB under the calibration hits
-    quiet = transcribe(audio * 0.01, kit=kit, sample_rate=SR)
+    quiet = transcribe(audio * 0.01, kit=kit, sample_rate=SR, config=replace(config, floor_db=15.0))
     assert sum(quiet.n_onsets.values()) == 0
 
 
@@ -204,7 +204,7 @@ def test_config_defaults_are_the_documented_ones():
         "harmonic_rank": 5,
         "max_iter": None,
         "inner_iter": 10,
-        "picker": "db",
+        "picker": "learned",
         "families": True,
         "delta_db": 6.0,
         "drum_delta_db": {},

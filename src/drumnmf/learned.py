@@ -77,6 +77,7 @@ __all__ = [
 
 CANDIDATE_DB = 50.0  # candidates reach this far under the row's maximum, dB
 CLIP_DB = 60.0  # dB features are clipped to +- this
+Z_LIMIT = 4.0  # standardized features are clipped to +- this many standard deviations
 NEAR_FRAMES = (2, 2)  # the cross-talk context and the other rows are read this close
 FLUX_FRAMES = 3  # the flux is read from this many frames before the peak to the peak
 CLASSES = ("kick", "snare", "hihat", "other")
@@ -156,7 +157,8 @@ class LearnedPicker:
         x = np.asarray(features, dtype=np.float64)
         if x.ndim != 2 or x.shape[1] != len(self.features):
             raise DrumnmfError(f"need features of shape (n, {len(self.features)}), got {x.shape}")
-        z = (x - self.mean) / self.scale
+        # no extrapolation far outside the training data (a one-drum kit, a click track)
+        z = np.clip((x - self.mean) / self.scale, -Z_LIMIT, Z_LIMIT)
         for k, (weights, bias) in enumerate(self.layers):
             z = z @ weights + bias
             if k < len(self.layers) - 1:

@@ -65,13 +65,13 @@ class TranscribeConfig:
     inner_iter : int > 0
         OGM steps per NeNMF block.
     picker : {"db", "paper", "adaptive", "topk", "learned"}
-        Onset picker (:mod:`drumnmf.picking`): ``"db"`` (default) thresholds in decibels
-        (:mod:`drumnmf.detection`); ``"paper"`` (alias ``"adaptive"``) is the paper's
-        adaptive median threshold; ``"topk"`` needs ``k`` per drum at call time;
-        ``"learned"`` keeps the candidate peaks a small classifier shipped with drumnmf
-        accepts (:mod:`drumnmf.learned`; trained on the development corpus's train split),
-        in place of the silence and cross-talk gates below, its probability being each
-        hit's confidence.
+        Onset picker (:mod:`drumnmf.picking`): ``"learned"`` (default) keeps the candidate
+        peaks a small classifier shipped with drumnmf accepts (:mod:`drumnmf.learned`;
+        trained on the development corpus's train split), in place of the dB picker's
+        silence and cross-talk gates below, its probability being each hit's confidence;
+        ``"db"`` thresholds in decibels with those gates (:mod:`drumnmf.detection`);
+        ``"paper"`` (alias ``"adaptive"``) is the paper's adaptive median threshold;
+        ``"topk"`` needs ``k`` per drum at call time.
     families : bool
         Related kit pieces (hi-hats, snare and rimshot, toms, cymbals) compete for a hit:
         picked on their summed activation, each hit named by its articulation
@@ -147,7 +147,7 @@ class TranscribeConfig:
     harmonic_rank: int = 5
     max_iter: int | None = None
     inner_iter: int = 10
-    picker: str = "db"
+    picker: str = "learned"
     families: bool = True
     delta_db: float = 6.0
     drum_delta_db: tuple[tuple[str, float], ...] = ()

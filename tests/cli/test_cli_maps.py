@@ -107,8 +107,12 @@ def test_threshold_offset_and_edits(song, capsys):
     doc = json.loads((song / "b" / "song.json").read_text())
     assert doc["config"]["offsets"] == {"hihat": 0.9}
 
-    # The dB picker's per-drum height (the default picker): only that drum changes.
+    # The dB picker's per-drum height: only that drum changes.
     dflt = [song / "song.wav", "--kit", song / "kit.json", "--harmonic-rank", 4, "-q"]
+    capsys.readouterr()
+    assert run("transcribe", *dflt, "--drum-delta-db", "hihat=150") != 0  # learned: no gates
+    assert "--drum-delta-db set(s) the dB picker's gates" in capsys.readouterr().err
+    dflt += ["--picker", "db"]
     assert run("transcribe", *dflt, "--out-dir", song / "db0") == 0
     assert run("transcribe", *dflt, "--out-dir", song / "db1", "--drum-delta-db", "hihat=150") == 0
     assert count(song / "db1")["hihat"] < count(song / "db0")["hihat"]

@@ -40,9 +40,10 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--picker",
         choices=("db", "paper", "adaptive", "topk", "learned"),
-        help="onset picker: thresholds in dB (default), the paper's adaptive median "
-        "threshold ('paper', also 'adaptive'), top-k (needs --k or --reference), or a "
-        "classifier of every candidate peak trained on the development corpus ('learned')",
+        help="onset picker: a classifier of every candidate peak trained on the development "
+        "corpus ('learned', default), thresholds in dB with silence gates ('db'), the "
+        "paper's adaptive median threshold ('paper', also 'adaptive'), or top-k (needs --k "
+        "or --reference)",
     )
     group.add_argument(
         "--families",
@@ -204,6 +205,18 @@ def _offset_pair(text: str) -> tuple[str, float]:
     if not (number >= 0 and number < float("inf")):
         raise argparse.ArgumentTypeError(f"{text!r}: the offset must be a number >= 0")
     return drum, number
+
+
+# Options that only the dB picker's gates read (the learned picker decides without them).
+DB_PICKER_OPTIONS = (
+    ("delta_db", "--delta-db"),
+    ("drum_delta_db", "--drum-delta-db"),
+    ("range_db", "--range-db"),
+    ("rise_ratio", "--rise-ratio"),
+    ("floor_db", "--floor-db"),
+    ("floor_follow_db", "--floor-follow-db"),
+    ("leak_margin", "--leak-margin"),
+)
 
 
 def config_from_args(args: argparse.Namespace) -> Any:
@@ -389,6 +402,13 @@ def run(args: argparse.Namespace) -> int:
                 },
             )
         )
+    if config.picker == "learned":
+        given = [flag for dest, flag in DB_PICKER_OPTIONS if getattr(args, dest, None) is not None]
+        if given:
+            raise DrumnmfError(
+                f"{', '.join(given)} set(s) the dB picker's gates, which the learned picker "
+                "(the default) does not use; add --picker db"
+            )
     top_k = parse_pairs(args.k, what="--k") or None
     if top_k and config.picker != "topk":
         raise DrumnmfError("--k only applies to the top-k picker; add --picker topk")

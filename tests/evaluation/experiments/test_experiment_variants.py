@@ -29,7 +29,7 @@ def test_accuracy_variants_use_the_current_default():
     assert variants["default kit"].applies_to("groove/validation/GMRockKit/drums")
     assert not variants["default kit"].applies_to("groove/validation/GMRockKit/acc0db")
     assert not variants["default kit"].applies_to("mdb/drums")
-    assert variants["learned picker"].config == TranscribeConfig(picker="learned")
+    assert variants["dB picker"].config == TranscribeConfig(picker="db")
 
 
 @pytest.mark.parametrize(
