@@ -5,14 +5,16 @@
 Webber (linear STFT bins, NeNMF 10 x 10, harmonic rank 50, adaptive median threshold,
 onsets at the activation peak) kept by name for comparison.
 
-The default differs from the paper in five measured ways (``docs/ablation.md``): the
-spectrogram and the templates go through a log-frequency filterbank (12 bands per octave,
-about 100 rows instead of 1025), the spectrogram is percussion-enhanced by a soft
-median-filtering HPSS mask (:mod:`drumnmf.features`), the harmonic rank is 5, onsets are
-reported at the activation's steepest rise, and an onset coinciding with a much stronger
-onset of a spectrally similar drum is dropped as cross-talk
-(:func:`drumnmf.onsets.suppress_crosstalk`). A second cross-talk gate, on the share of a
-drum's own bands it explains (:func:`drumnmf.onsets.gate_onsets`), is available but off.
+The default differs from the paper in measured ways (``docs/ablation.md``,
+``docs/learned.md``): the spectrogram and the templates go through a log-frequency
+filterbank (12 bands per octave, about 100 rows instead of 1025), the spectrogram is
+percussion-enhanced by a soft median-filtering HPSS mask (:mod:`drumnmf.features`), the
+harmonic rank is 5, related kit pieces compete as families (:mod:`drumnmf.families`), and
+the onsets are the candidate peaks a classifier shipped with the package accepts
+(:mod:`drumnmf.learned`, ``picker="learned"``), reported at the activation's steepest rise.
+The previous onset stage, thresholds in dB with silence and cross-talk gates
+(``picker="db"``, :mod:`drumnmf.picking`), and the paper's (``picker="paper"``) stay
+available by name. :func:`save_transcription` (:mod:`drumnmf.saving`) writes the result.
 """
 
 from __future__ import annotations
@@ -34,13 +36,17 @@ from drumnmf.features import apply_filterbank, log_filterbank, percussive_spectr
 from drumnmf.kit import Kit, canonical_drum_name, default_kit
 from drumnmf.onsets import TIMINGS, offset_for
 from drumnmf.picking import pick_onsets
+from drumnmf.saving import FORMATS, output_stem, save_transcription
 from drumnmf.spectrogram import SpectrogramSettings, frames_to_seconds
 
 __all__ = [
+    "FORMATS",
     "PICKERS",
     "SOLVERS",
     "TranscribeConfig",
     "Transcription",
+    "output_stem",
+    "save_transcription",
     "spectrogram_features",
     "transcribe",
 ]
@@ -628,103 +634,3 @@ def spectrogram_features(
 def with_options(config: TranscribeConfig, **changes: Any) -> TranscribeConfig:
     """A copy of ``config`` with some options changed (None values are ignored)."""
     return replace(config, **{k: v for k, v in changes.items() if v is not None})
-
-
-def output_stem(path: str | os.PathLike[str]) -> str:
-    """File stem used for a transcription's outputs (``song.wav`` -> ``song``)."""
-    return Path(path).stem
-
-
-FORMATS = ("csv", "json", "mid")
-
-
-def _levels(kit: Kit) -> dict[str, float] | None:
-    """The kit's calibration level per drum, for calibrated MIDI velocities (None: unknown)."""
-    levels = tuple(getattr(kit, "levels", ()))
-    return dict(zip(kit.names, levels, strict=True)) if levels else None
-
-
-def save_transcription(
-    transcription: Transcription,
-    out_dir: str | os.PathLike[str],
-    *,
-    stem: str | None = None,
-    note_map: Any = None,
-    tempo_map: Any = None,
-    formats: tuple[str, ...] = FORMATS,
-    score: Any = None,
-    metadata: Mapping[str, Any] | None = None,
-) -> dict[str, Path]:
-    """Write a transcription's CSV, JSON and MIDI files (each atomically, the JSON last).
-
-    Parameters
-    ----------
-    transcription : Transcription
-    out_dir : path-like
-        Output folder (created if missing).
-    stem : str, optional
-        File stem; the audio file's stem by default.
-    note_map : NoteMap, preset name or map file, optional
-        Notes of the MIDI file (:mod:`drumnmf.io.notemaps`); the kit's notes by default.
-    tempo_map : TempoMap, optional
-        Beats of the song for the MIDI file's tempo map (:mod:`drumnmf.io.tempomap`).
-    formats : tuple of {"csv", "json", "mid"}
-        Which files to write.
-    score : drumnmf.notation.Score, optional
-        Also write ``<stem>.musicxml``, ``<stem>.tab.txt`` and ``<stem>.score.mid``, and
-        add its tempo, beats, downbeats, time signature, bars and positions to the JSON.
-    metadata : mapping, optional
-        Stored under ``"batch"`` in the JSON (:mod:`drumnmf.batch`: the settings digest).
-
-    Returns
-    -------
-    dict format -> Path
-        The files written.
-    """
-    from drumnmf.io.export import check_writable_dir, write_csv, write_json, write_midi
-
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown:
-        raise DrumnmfError(f"unknown output format(s) {unknown}; choose from {FORMATS}")
-    folder = check_writable_dir(out_dir)
-    if stem is None:
-        stem = output_stem(transcription.source) if transcription.source != "<array>" else "drums"
-    written: dict[str, Path] = {}
-    if "csv" in formats:
-        written["csv"] = folder / f"{stem}.csv"
-        write_csv(
-            written["csv"],
-            transcription.onsets,
-            transcription.strengths,
-            {d: transcription.confidence_of(d) for d in transcription.drums},
-        )
-    if "mid" in formats:
-        written["mid"] = folder / f"{stem}.mid"
-        notes = dict(zip(transcription.kit.names, transcription.kit.midi_notes, strict=True))
-        write_midi(
-            written["mid"],
-            transcription.onsets,
-            transcription.strengths,
-            notes,
-            note_map=note_map,
-            tempo_map=tempo_map,
-            levels=_levels(transcription.kit),
-        )
-    if score is not None:
-        from drumnmf.notation.outputs import write_score_files
-
-        notes = dict(zip(transcription.kit.names, transcription.kit.midi_notes, strict=True))
-        written.update(write_score_files(score, folder, stem, notes=notes))
-    if "json" in formats:  # last: a batch takes a JSON with its digest as "all written"
-        written["json"] = folder / f"{stem}.json"
-        document = transcription.to_dict()
-        if score is not None:
-            from drumnmf.notation.outputs import score_fields
-
-            document = score_fields(document, score)
-        if metadata:
-            document = {**document, "batch": dict(metadata)}
-        write_json(written["json"], document)
-    # Listed as before: csv, mid, json, then the score's files.
-    ordered: dict[str, Path] = {k: written[k] for k in ("csv", "mid", "json") if k in written}
-    return {**ordered, **written}
