@@ -51,7 +51,7 @@ from drumnmf.pipeline import TranscribeConfig
 DEFAULT_KIT = ", default kit"  # suffix of the condition (and of the variant run with that kit)
 
 P = TranscribeConfig.paper()
-D = TranscribeConfig()
+D = TranscribeConfig(picker="db")  # the dB pipeline: its gates are what the variants change
 VARIANTS: dict[str, TranscribeConfig] = {
     "paper": P,
     "default": D,

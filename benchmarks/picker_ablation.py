@@ -49,12 +49,13 @@ from drumnmf.pipeline import TranscribeConfig, transcribe
 from drumnmf.spectrogram import frames_to_seconds
 
 DRUMS = ("kick", "snare", "hihat")
-DEFAULT = TranscribeConfig()
+DEFAULT = TranscribeConfig(picker="db")  # the dB onset stage, whose gates the rows change
 VARIANTS: dict[str, TranscribeConfig] = {
-    "previous default": replace(
+    "round 3 default": replace(
         DEFAULT, picker="paper", families=False, rise_ratio=0.0, floor_db=0.0, leak_margin=0.0
     ),
-    "default": DEFAULT,
+    "dB picker": DEFAULT,
+    "learned picker (default)": TranscribeConfig(),
     "paper picker": replace(DEFAULT, picker="paper"),
     "no families": replace(DEFAULT, families=False),
     "no rise gate": replace(DEFAULT, rise_ratio=0.0),
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n| subset | system | P | R | F | kick F (P/R) | snare F (P/R) | hi-hat F (P/R) |")
     print("|---|---|---|---|---|---|---|---|")
     for label, row in tables.items():
-        for name in ("previous default", "default"):
+        for name in ("round 3 default", "dB picker", "learned picker (default)"):
             print(f"| {label} | {name} | {line(row[name][1])} |")
         if peers:
             print(f"| {label} | ADTOF | {line(peers[label])} |")
@@ -175,7 +176,13 @@ def protocols(corpus: Path, items: list[dict[str, Any]], args: argparse.Namespac
     chosen = [i for i in items if fnmatch.fnmatch(i["subset"], f"groove/{args.split}/*/drums")]
     if args.per_subset:
         chosen = chosen[:: max(1, len(chosen) // args.per_subset)][: args.per_subset]
-    names = ("previous default", "default", "no families", "paper picker")
+    names = (
+        "round 3 default",
+        "dB picker",
+        "learned picker (default)",
+        "no families",
+        "paper picker",
+    )
     print(f"\n| protocol ({len(chosen)} drums-only files) | " + " | ".join(names) + " |")
     print("|---|" + "---|" * len(names))
     for protocol in ("paper3", "full", "velocities"):

@@ -61,7 +61,7 @@ def test_scale_of_audio_does_not_change_onsets_without_the_kit_floor(kit, song):
     b = transcribe(audio * 0.01, kit=kit, sample_rate=SR, config=config)
     for drum in a.drums:
         np.testing.assert_allclose(a.onsets[drum], b.onsets[drum])
-    # the kit floor (30 dB) silences the same drums played 40 dB under the calibration hits
+    # the kit floor (15 dB) silences the same drums played 40 dB under the calibration hits
     quiet = transcribe(audio * 0.01, kit=kit, sample_rate=SR, config=replace(config, floor_db=15.0))
     assert sum(quiet.n_onsets.values()) == 0
 
@@ -188,7 +188,9 @@ def test_crosstalk_flags_reach_the_config():
     parser = argparse.ArgumentParser()
     add_pipeline_arguments(parser)
     config = config_from_args(
-        parser.parse_args(["--crosstalk-ratio", "0", "--crosstalk-similarity", "0.7"])
+        parser.parse_args(
+            ["--picker", "db", "--crosstalk-ratio", "0", "--crosstalk-similarity", "0.7"]
+        )
     )
     assert (config.crosstalk_ratio, config.crosstalk_similarity) == (0.0, 0.7)
     paper = config_from_args(parser.parse_args(["--preset", "paper"]))

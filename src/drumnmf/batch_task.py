@@ -302,6 +302,8 @@ def settings_digest(kit: Kit, config: TranscribeConfig, options: OutputOptions) 
                 "template_drums": [int(d) for d in kit.template_drums],
                 "shape": templates.shape,
                 "settings": kit.settings.to_dict(),
+                "levels": [float(v) for v in kit.levels],
+                "crosstalk": [[float(v) for v in row] for row in kit.crosstalk],
             }
         )
     )
@@ -311,6 +313,10 @@ def settings_digest(kit: Kit, config: TranscribeConfig, options: OutputOptions) 
         "kit": kit_hash.hexdigest(),
         "options": options.to_dict(),
     }
+    if config.picker == "learned":  # a retrained classifier is another transcription
+        from drumnmf.learned import picker_digest
+
+        document["picker"] = picker_digest()
     return hashlib.sha256(_canonical(document)).hexdigest()
 
 

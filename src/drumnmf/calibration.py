@@ -61,7 +61,7 @@ def calibration_activations(
     from drumnmf.pipeline import TranscribeConfig, transcribe
     from drumnmf.silence import rise_gate
 
-    config = TranscribeConfig()
+    config = TranscribeConfig(picker="db")  # the activations only: no picker file needed
     gap = max(1, round(HIT_SECONDS / kit.settings.frame_seconds))  # one hit per span
     out = []
     for name, samples in recordings:
@@ -205,7 +205,7 @@ def with_annotated_levels(
     activations = transcribe(
         np.asarray(samples),
         kit=kit,
-        config=TranscribeConfig(),
+        config=TranscribeConfig(picker="db"),  # the activations only
         sample_rate=kit.settings.sample_rate,
         spectrogram_columns=None,
     ).activations

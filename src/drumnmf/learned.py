@@ -43,6 +43,7 @@ articulations stay as they are.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -73,6 +74,7 @@ __all__ = [
     "candidate_features",
     "load_picker",
     "pick_learned",
+    "picker_digest",
 ]
 
 CANDIDATE_DB = 50.0  # candidates reach this far under the row's maximum, dB
@@ -141,6 +143,11 @@ class LearnedPicker:
             raise DrumnmfError("a picker's last layer must have one output")
         if not (np.isfinite(self.threshold) and 0 <= self.threshold <= 1):
             raise DrumnmfError(f"a picker's threshold must be in [0, 1], got {self.threshold!r}")
+        arrays = [self.mean, self.scale] + [a for layer in self.layers for a in layer]
+        if not all(np.all(np.isfinite(a)) for a in arrays):
+            raise DrumnmfError("a picker's mean, scale and weights must be finite numbers")
+        for a in arrays:  # the shipped picker is shared by every transcription
+            a.flags.writeable = False
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         """Probability that each candidate is a hit.
@@ -159,6 +166,8 @@ class LearnedPicker:
             raise DrumnmfError(f"need features of shape (n, {len(self.features)}), got {x.shape}")
         # no extrapolation far outside the training data (a one-drum kit, a click track)
         z = np.clip((x - self.mean) / self.scale, -Z_LIMIT, Z_LIMIT)
+        # a feature a kit cannot define (no other drum to compare with) reads as the mean
+        z = np.where(np.isnan(z), 0.0, z)
         for k, (weights, bias) in enumerate(self.layers):
             z = z @ weights + bias
             if k < len(self.layers) - 1:
@@ -169,7 +178,7 @@ class LearnedPicker:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LearnedPicker:
         """Read the picker file's document."""
-        if data.get("format") != "drumnmf-picker":
+        if not isinstance(data, dict) or data.get("format") != "drumnmf-picker":
             raise DrumnmfError("not a drumnmf picker file (its format must be 'drumnmf-picker')")
         try:
             return cls(
@@ -209,13 +218,26 @@ def _shipped() -> LearnedPicker:
     return LearnedPicker.from_dict(json.loads(ref.read_text(encoding="utf-8")))
 
 
+@lru_cache(maxsize=1)
+def picker_digest() -> str:
+    """SHA-256 (hex) of the shipped picker file: what a cached transcription depends on."""
+    ref = resources.files("drumnmf").joinpath("data/picker.json")
+    return hashlib.sha256(ref.read_bytes()).hexdigest()
+
+
 def load_picker(path: str | os.PathLike[str] | None = None) -> LearnedPicker:
     """The picker shipped with drumnmf (``data/picker.json``), or one from a file."""
     if path is None:
         picker = _shipped()
     else:
-        with open(path, encoding="utf-8") as handle:
-            picker = LearnedPicker.from_dict(json.load(handle))
+        try:
+            with open(path, encoding="utf-8") as handle:
+                document = json.load(handle)
+        except OSError as exc:
+            raise DrumnmfError(f"cannot read the picker file '{path}': {exc.strerror}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise DrumnmfError(f"the picker file '{path}' is not JSON: {exc}") from None
+        picker = LearnedPicker.from_dict(document)
     if picker.features != FEATURES:
         raise DrumnmfError(
             f"the picker file's features {picker.features} are not this drumnmf's {FEATURES}; "
@@ -373,8 +395,8 @@ def candidate_features(
                 x[:, 7] = CLIP_DB
             x[:, 8] = flux[f][peaks]
             others = [o for o in range(n) if o != f]
-            x[:, 9] = _db(relative[others][:, peaks].max(axis=0)) if others else -CLIP_DB
-            x[:, 10 + CLASSES.index(_class_of(drum))] = 1.0
+            x[:, 9] = _db(relative[others][:, peaks].max(axis=0)) if others else np.nan
+            x[:, FEATURES.index(_class_of(drum))] = 1.0
         frames = rise_frames(row, peaks) if onset_timing == "rise" else peaks
         out.append(Candidates(drum=drum, peaks=peaks, frames=frames, features=x))
     return tuple(out)
@@ -410,6 +432,16 @@ def pick_learned(
     H = np.asarray(template_activations, dtype=np.float64)
     groups = kit_families(kit, enabled=config.families)
     rows, _ = family_rows(kit, H, groups)
+    if H.ndim == 2 and H.shape[1] == 0:  # no frames: no candidates
+        empty = {d: np.zeros(0) for d in kit.names}
+        return Picked(
+            frames={d: np.zeros(0, dtype=np.int64) for d in kit.names},
+            strengths=dict(empty),
+            confidences=dict(empty),
+            articulations={d: () for d in kit.names},
+            activations=np.zeros((kit.n_drums, 0)),
+            thresholds=None,
+        )
     candidates = candidate_features(
         kit,
         templates,

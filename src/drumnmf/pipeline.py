@@ -103,7 +103,8 @@ class TranscribeConfig:
         :attr:`drumnmf.kit.Kit.crosstalk`, predicts from the other drums), a hit must be
         this many times that leakage; 0 = off, and off for kits without the matrix.
     threshold_window : float > 0
-        Median window of the adaptive threshold, seconds.
+        Median window of the adaptive threshold and of the dB picker's background (also
+        the learned picker's ``median_db`` feature), seconds.
     offsets : tuple of (drum, offset) pairs
         Per-drum threshold offsets overriding the paper's (0.15 kick, 0.1 snare,
         0.05 hi-hat, 0.1 others).
@@ -146,7 +147,7 @@ class TranscribeConfig:
         there; 0 disables it (the paper). 0.5 by default (docs/ablation.md, round 3).
     crosstalk_similarity : float in [0, 1]
         Smallest cosine similarity of two drums' template band profiles for them to
-        compete in that gate (0.5).
+        compete in that gate, and for the learned picker's ``rival_db`` feature (0.5).
     """
 
     solver: str = "nenmf"
@@ -294,7 +295,8 @@ class Transcription:
         Drum activations (the paper's ``H_D``, a drum's templates summed; with families,
         a family's output drum holds the family's sum).
     thresholds : np.ndarray [shape=(n_drums, n_frames)] or None
-        Adaptive threshold curves in activation units; None with the top-k picker.
+        Threshold curves in activation units (dB and paper pickers); None with the
+        learned and the top-k pickers.
     frame_times : np.ndarray [shape=(n_frames,)]
         Time of each frame in seconds.
     spectrogram : np.ndarray [shape=(n_bins, n_columns)]
@@ -323,8 +325,10 @@ class Transcription:
     spectrogram_step : int >= 1
         Frames per column of ``spectrogram`` (1: every frame).
     confidences : dict str -> np.ndarray [shape=(n,)]
-        Confidence of each onset in [0, 1] (:func:`drumnmf.silence.confidence`); a drum
-        missing here has confidence 1 (see :meth:`confidence_of`).
+        Confidence of each onset in [0, 1]: the learned picker's probability, or the
+        dB picker's level between floor and calibration level
+        (:func:`drumnmf.silence.confidence`); a drum missing here has confidence 1 (see
+        :meth:`confidence_of`).
     articulations : dict str -> tuple of str
         Articulation of each onset (:mod:`drumnmf.families`); the drum's name if missing.
     """

@@ -123,5 +123,10 @@ def test_pipeline_flags_reproduce_the_settings(result):
     assert pipeline_flags(paper) == ["--preset", "paper", "--solver", "mur"]
     odd = replace(on_default, config=TranscribeConfig(min_interval=0.03, fmin=40.0))
     assert pipeline_flags(odd) == ["--fmin", "40", "# also set from Python: min_interval"]
-    per_drum = replace(on_default, config=TranscribeConfig(drum_delta_db=(("hihat", 9.0),)))
-    assert pipeline_flags(per_drum) == ["--drum-delta-db", "hihat=9"]
+    per_drum = replace(
+        on_default, config=TranscribeConfig(picker="db", drum_delta_db=(("hihat", 9.0),))
+    )
+    assert pipeline_flags(per_drum) == ["--picker", "db", "--drum-delta-db", "hihat=9"]
+    # the learned picker reads no dB gate: a changed gate value is not a flag it would refuse
+    unused = replace(on_default, config=TranscribeConfig(drum_delta_db=(("hihat", 9.0),)))
+    assert pipeline_flags(unused) == []

@@ -63,8 +63,7 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         type=_offset_pair,
         metavar="DRUM=DB",
-        help="dB picker: --delta-db for one drum (a family takes its output drum's); "
-        "the report's sensitivity sliders show the value for each drum",
+        help="dB picker: --delta-db for one drum (a family takes its output drum's)",
     )
     group.add_argument(
         "--range-db",
@@ -76,26 +75,29 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
         "--rise-ratio",
         type=float,
         metavar="X",
-        help="a hit must rise X times over the activation just before it (default 3; 0 = off)",
+        help="dB picker: a hit must rise X times over the activation just before it "
+        "(default 3; 0 = off)",
     )
     group.add_argument(
         "--floor-db",
         type=float,
         metavar="DB",
-        help="drop hits more than DB under the kit's calibration hit (default 15; 0 = off)",
+        help="dB picker: drop hits more than DB under the kit's calibration hit "
+        "(default 15; 0 = off)",
     )
     group.add_argument(
         "--floor-follow-db",
         type=float,
         metavar="DB",
-        help="the floor follows a song's loudest hit of a drum down to DB under the "
+        help="dB picker: the floor follows a song's loudest hit of a drum down to DB under the "
         "calibration hit (default 6; 0 = off)",
     )
     group.add_argument(
         "--leak-margin",
         type=float,
         metavar="X",
-        help="a hit must be X times the cross-talk the kit's calibration predicts from the "
+        help="dB picker: a hit must be X times the cross-talk the kit's calibration predicts "
+        "from the "
         "other drums, for a drum that looks unplayed (default 1; 0 = off)",
     )
     group.add_argument(
@@ -130,21 +132,24 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
         "--min-band-share",
         type=float,
         metavar="X",
-        help="drop onsets whose drum explains less than this fraction of the energy in its "
+        help="dB or paper picker: drop onsets whose drum explains less than this fraction of "
+        "the energy in its "
         "own bands, as cross-talk (default 0 = off; 0.3 suits rendered kits)",
     )
     group.add_argument(
         "--band-share-relative",
         type=float,
         metavar="X",
-        help="lower that minimum per drum to X times the 90th percentile of its onsets' "
+        help="dB or paper picker: lower that minimum per drum to X times the 90th percentile "
+        "of its onsets' "
         "shares (default 0.5; 0 = fixed minimum)",
     )
     group.add_argument(
         "--crosstalk-ratio",
         type=float,
         metavar="X",
-        help="drop an onset when a similar drum has a coinciding onset reconstructing more "
+        help="dB or paper picker: drop an onset when a similar drum has a coinciding onset "
+        "reconstructing more "
         "than 1/X times its energy (default 0.5; 0 = off)",
     )
     group.add_argument(
@@ -159,7 +164,8 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         type=_offset_pair,
         metavar="DRUM=X",
-        help="threshold offset of a drum's adaptive picker, relative to its activation's "
+        help="paper picker: threshold offset of a drum's adaptive threshold, relative to its "
+        "activation's "
         "maximum (defaults: kick 0.15, snare 0.1, hi-hats 0.05, others 0.1; lower = more "
         "hits); the report's sensitivity sliders show the value for each drum",
     )
@@ -207,7 +213,8 @@ def _offset_pair(text: str) -> tuple[str, float]:
     return drum, number
 
 
-# Options that only the dB picker's gates read (the learned picker decides without them).
+# Options that only the dB picker's gates (or the paper's threshold) read: the learned
+# picker decides without them, so they are refused with it rather than ignored.
 DB_PICKER_OPTIONS = (
     ("delta_db", "--delta-db"),
     ("drum_delta_db", "--drum-delta-db"),
@@ -216,6 +223,10 @@ DB_PICKER_OPTIONS = (
     ("floor_db", "--floor-db"),
     ("floor_follow_db", "--floor-follow-db"),
     ("leak_margin", "--leak-margin"),
+    ("min_band_share", "--min-band-share"),
+    ("band_share_relative", "--band-share-relative"),
+    ("crosstalk_ratio", "--crosstalk-ratio"),
+    ("threshold_offset", "--threshold-offset"),
 )
 
 
@@ -224,6 +235,14 @@ def config_from_args(args: argparse.Namespace) -> Any:
     from drumnmf.pipeline import TranscribeConfig, with_options
 
     base = TranscribeConfig.paper() if args.preset == "paper" else TranscribeConfig()
+    if (args.picker or base.picker) == "learned":
+        given = [flag for dest, flag in DB_PICKER_OPTIONS if getattr(args, dest, None) is not None]
+        if given:
+            raise DrumnmfError(
+                f"{', '.join(given)} set(s) the dB picker's gates or the paper's threshold, "
+                "which the learned picker (the default) does not use; add --picker db "
+                "(or --picker paper)"
+            )
     return with_options(
         base,
         solver=args.solver,
@@ -402,13 +421,6 @@ def run(args: argparse.Namespace) -> int:
                 },
             )
         )
-    if config.picker == "learned":
-        given = [flag for dest, flag in DB_PICKER_OPTIONS if getattr(args, dest, None) is not None]
-        if given:
-            raise DrumnmfError(
-                f"{', '.join(given)} set(s) the dB picker's gates, which the learned picker "
-                "(the default) does not use; add --picker db"
-            )
     top_k = parse_pairs(args.k, what="--k") or None
     if top_k and config.picker != "topk":
         raise DrumnmfError("--k only applies to the top-k picker; add --picker topk")

@@ -105,6 +105,21 @@ _FLAGS = {
 }
 
 
+# The fields only the dB picker's gates (or the paper's threshold) read.
+_DB_ONLY = (
+    "delta_db",
+    "drum_delta_db",
+    "range_db",
+    "rise_ratio",
+    "floor_db",
+    "floor_follow_db",
+    "leak_margin",
+    "min_band_share",
+    "band_share_relative",
+    "crosstalk_ratio",
+)
+
+
 def pipeline_flags(transcription: Transcription) -> list[str]:
     """``drumnmf transcribe`` options that reproduce the transcription's kit and settings.
 
@@ -118,8 +133,11 @@ def pipeline_flags(transcription: Transcription) -> list[str]:
 
     config = transcription.config
 
+    # the learned picker reads none of the dB picker's gates: their values say nothing
+    unused = set(_DB_ONLY) if config.picker == "learned" else set()
+
     def changes(base: TranscribeConfig) -> list[str]:
-        names = [f.name for f in fields(config) if f.name != "offsets"]
+        names = [f.name for f in fields(config) if f.name != "offsets" and f.name not in unused]
         return [n for n in names if getattr(config, n) != getattr(base, n)]
 
     def text(value: Any) -> str:

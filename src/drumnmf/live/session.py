@@ -462,6 +462,7 @@ def session_transcription(
     c = transcriber.config
     config = TranscribeConfig(
         harmonic_rank=c.harmonic_rank,
+        picker="paper",  # the causal picker is the adaptive median threshold, made causal
         threshold_window=c.threshold_window,
         offsets=c.offsets,
         min_interval=c.min_interval,

@@ -54,8 +54,12 @@ def test_parse_variant(text, expected):
 def test_describe_config_names_every_option():
     from dataclasses import fields
 
-    text = describe_config(TranscribeConfig())
+    text = describe_config(TranscribeConfig(picker="db"))
     assert text.startswith("NeNMF 10 x 10, r_h ")
+    # the learned picker's summary leaves out the gates it does not read
+    learned = describe_config(TranscribeConfig())
+    assert "learned picker" in learned and "floor_db=" not in learned
+    assert "percussive_frames=" in learned
     summarized = {
         "solver",
         "max_iter",

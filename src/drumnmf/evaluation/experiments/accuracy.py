@@ -413,10 +413,11 @@ def render_accuracy_doc(
         ]
     else:
         out.append(
-            f"Named variants of the default pipeline on the {', '.join(ablation_splits)} "
-            "split (tuning data"
+            f"Named variants on the {', '.join(ablation_splits)} split (tuning data"
             + (f"; at most {ablation_limit} files per subset" if ablation_limit else "")
-            + "), adaptive-threshold micro F per condition. Add a row: append "
+            + "), micro F per condition: the default (the learned picker, fitted on the train "
+            "split, so its row there is in-sample), then the dB picker's pipeline and one "
+            "change to it per row. Add a row: append "
             "a `Variant` to `drumnmf.evaluation.experiments.ABLATIONS`, or pass `--variant 'NAME: "
             "key=value, ...'` to `drumnmf experiment accuracy`."
         )

@@ -97,7 +97,7 @@ def describe_config(config: TranscribeConfig) -> str:
     else:
         solver = f"MUR {iterations} sweeps"
     parts = [solver, f"r_h {config.harmonic_rank}", f"{config.picker} picker"]
-    if config.picker in ("adaptive", "paper", "db"):
+    if config.picker in ("adaptive", "paper", "db", "learned"):
         parts.append(f"window {config.threshold_window:g} s")
     if config.offsets:
         parts.append("offsets " + ", ".join(f"{d} {v:g}" for d, v in config.offsets))
@@ -107,10 +107,27 @@ def describe_config(config: TranscribeConfig) -> str:
     # Every other option by name, so that a new pipeline option shows up in the reports.
     shown = {"solver", "max_iter", "inner_iter", "harmonic_rank", "picker", "threshold_window",
              "offsets", "onset_timing", "min_interval", "seed"}  # fmt: skip
+    if config.picker == "learned":  # it reads none of the dB picker's gates
+        shown |= set(LEARNED_UNUSED)
     parts += [
         f"{f.name}={getattr(config, f.name)!r}" for f in fields(config) if f.name not in shown
     ]
     return ", ".join(parts)
+
+
+#: Options the learned picker does not read (the dB picker's gates, the paper's offsets).
+LEARNED_UNUSED = (
+    "delta_db",
+    "drum_delta_db",
+    "range_db",
+    "rise_ratio",
+    "floor_db",
+    "floor_follow_db",
+    "leak_margin",
+    "min_band_share",
+    "band_share_relative",
+    "crosstalk_ratio",
+)
 
 
 def paper_variants() -> tuple[Variant, Variant]:
