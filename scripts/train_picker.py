@@ -325,9 +325,20 @@ def fit(
         model = LogisticRegression(C=1.0 / max(alpha, 1e-9), max_iter=1000)
         model.fit(z, y)
         layers = ((model.coef_.T.copy(), model.intercept_.copy()),)
+    # 7 significant digits: a smaller file, and the scores below are those of the file's numbers
     return LearnedPicker(
-        features=tuple(features), mean=mean, scale=scale, layers=layers, threshold=0.5
+        features=tuple(features),
+        mean=_significant(mean),
+        scale=_significant(scale),
+        layers=tuple((_significant(w), _significant(b)) for w, b in layers),
+        threshold=0.5,
     )
+
+
+def _significant(values: np.ndarray, digits: int = 7) -> np.ndarray:
+    """``values`` rounded to ``digits`` significant digits."""
+    flat = [float(f"{v:.{digits}g}") for v in np.asarray(values, dtype=np.float64).ravel()]
+    return np.array(flat).reshape(np.shape(values))
 
 
 def best_threshold(p: np.ndarray, y: np.ndarray, n_reference: int) -> tuple[float, float]:
