@@ -96,6 +96,14 @@ class Unit:
         return f" [{', '.join(parts)}]" if parts else ""
 
     @property
+    def group(self) -> str:
+        """The tag without the gain's value (``[item, gain]``): how scores are pooled."""
+        parts = [] if self.kit == "item" else [self.kit]
+        if self.gain_db:
+            parts = [*(parts or ["item"]), "gain"]
+        return f" [{', '.join(parts)}]" if parts else ""
+
+    @property
     def kit_path(self) -> Path | None:
         from drumnmf.evaluation.protocols import protocol_kit_path
 
@@ -200,7 +208,7 @@ class Factorized:
         self.unit = unit
         self.item = item
         self.id = unit.id
-        self.subset = item.subset + unit.tag
+        self.subset = item.subset + unit.group
         self.kit: Kit = unit.load_kit()
         self.templates = data["templates"]
         self.activations = data["activations"]
@@ -404,7 +412,7 @@ def subsets_of(entries: Sequence[Factorized]) -> list[tuple[str, list[Factorized
     for e in entries:
         parts = e.item.subset.split("/")
         if parts[0] == "groove" and len(parts) == 4:
-            groups.setdefault(f"groove/{parts[1]}/*/{parts[3]}{e.unit.tag}", []).append(e)
+            groups.setdefault(f"groove/{parts[1]}/*/{parts[3]}{e.unit.group}", []).append(e)
         groups.setdefault(e.subset, []).append(e)
 
     def rank(name: str) -> tuple:
