@@ -35,7 +35,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,12 +70,67 @@ FACTORIZATION_CODE = (
     "io/audio.py",
 )
 EVALUATION_SUBSETS = ("groove/validation", "mdb")
+KIT_SOURCES = ("item", "default", "paper3", "full", "velocities")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One item transcribed with one kit (``kit``: the item's own calibrated one, the
+    built-in ``default``, or a calibration protocol's of the same sample kit) and its audio
+    scaled by ``gain_db``."""
+
+    item: ExperimentItem
+    kit: str = "item"
+    gain_db: float = 0.0
+
+    @property
+    def id(self) -> str:
+        return self.item.id + self.tag
+
+    @property
+    def tag(self) -> str:
+        """`` [kit, +x dB]`` for anything but the item's own kit at its own gain."""
+        parts = [] if self.kit == "item" else [self.kit]
+        if self.gain_db:
+            parts.append(f"{self.gain_db:+.1f} dB")
+        return f" [{', '.join(parts)}]" if parts else ""
+
+    @property
+    def group(self) -> str:
+        """The tag without the gain's value (``[item, gain]``): how scores are pooled."""
+        parts = [] if self.kit == "item" else [self.kit]
+        if self.gain_db:
+            parts = [*(parts or ["item"]), "gain"]
+        return f" [{', '.join(parts)}]" if parts else ""
+
+    @property
+    def kit_path(self) -> Path | None:
+        from drumnmf.evaluation.protocols import protocol_kit_path
+
+        if self.kit == "default":
+            return None
+        assert self.item.kit is not None
+        return self.item.kit if self.kit == "item" else protocol_kit_path(self.item.kit, self.kit)
+
+    def load_kit(self) -> Kit:
+        from drumnmf.kit import default_kit
+
+        path = self.kit_path
+        return default_kit() if path is None else load_kit(path)
+
+
+def seeded_gain(item: ExperimentItem, low: float, high: float, seed: int) -> float:
+    """A gain in [low, high] dB drawn from the item's name and the seed (0.1 dB steps)."""
+    digest = hashlib.sha256(f"{seed}:{item.id}".encode()).digest()
+    u = int.from_bytes(digest[:8], "big") / 2.0**64
+    return round(low + (high - low) * u, 1)
 
 
 # ----------------------------------------------------------------------------- factorizing
 
 
-def _cache_key(item: ExperimentItem, config: TranscribeConfig) -> str:
+def _cache_key(unit: Unit, config: TranscribeConfig) -> str:
+    item = unit.item
     package = ROOT / "src" / "drumnmf"
     digest = hashlib.sha256()
     for name in FACTORIZATION_CODE:
@@ -85,32 +140,39 @@ def _cache_key(item: ExperimentItem, config: TranscribeConfig) -> str:
         info = Path(path).stat() if path is not None else None
         stats.append(None if info is None else [info.st_size, info.st_mtime_ns])
     settings = {k: v for k, v in config.to_dict().items() if k != "picker"}
-    document = {
+    document: dict[str, Any] = {
         "code": digest.hexdigest(),
         "item": item.to_dict(),
         "files": stats,
         "config": settings,
     }
+    if unit.kit != "item" or unit.gain_db:  # the item's own kit at 0 dB keeps its old key
+        path = unit.kit_path
+        info = path.stat() if path is not None else None
+        document["kit"] = [unit.kit, None if info is None else [info.st_size, info.st_mtime_ns]]
+        document["gain_db"] = unit.gain_db
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()[
         :32
     ]
 
 
-def _factorize(item: ExperimentItem, cache: Path) -> Path:
+def _factorize(unit: Unit, cache: Path) -> Path:
     """Transcribe one item with TranscribeConfig() and keep its factorization."""
     from threadpoolctl import threadpool_limits
 
     from drumnmf.pipeline import transcribe
 
-    config = TranscribeConfig()
-    path = cache / f"{_cache_key(item, config)}.npz"
+    config = TranscribeConfig(picker="db")  # the factorization; no picker file needed
+    path = cache / f"{_cache_key(unit, config)}.npz"
     if path.is_file():
         return path
-    assert item.kit is not None
-    kit = load_kit(item.kit)
+    kit = unit.load_kit()
     rate = kit.settings.sample_rate
+    samples = read_samples(unit.item, rate)
+    if unit.gain_db:
+        samples = (samples * 10.0 ** (unit.gain_db / 20.0)).astype(np.float32)
     with threadpool_limits(limits=1):
-        result = transcribe(read_samples(item, rate), kit=kit, config=config, sample_rate=rate)
+        result = transcribe(samples, kit=kit, config=config, sample_rate=rate)
     frames = {d: np.round(t / kit.settings.frame_seconds) for d, t in result.onsets.items()}
     cache.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".tmp.npz")
@@ -125,7 +187,7 @@ def _factorize(item: ExperimentItem, cache: Path) -> Path:
     return path
 
 
-def factorize_all(items: Sequence[ExperimentItem], cache: Path, jobs: int) -> list[Path]:
+def factorize_all(items: Sequence[Unit], cache: Path, jobs: int) -> list[Path]:
     """Every item's cached factorization (made in ``jobs`` worker processes if missing)."""
     if jobs <= 1:
         return [_factorize(item, cache) for item in items]
@@ -140,11 +202,14 @@ def factorize_all(items: Sequence[ExperimentItem], cache: Path, jobs: int) -> li
 class Factorized:
     """One item's cached factorization with its kit and reference."""
 
-    def __init__(self, item: ExperimentItem, path: Path, classes: int) -> None:
+    def __init__(self, unit: Unit, path: Path, classes: int) -> None:
         data = np.load(path)
+        item = unit.item
+        self.unit = unit
         self.item = item
-        assert item.kit is not None
-        self.kit: Kit = load_kit(item.kit)
+        self.id = unit.id
+        self.subset = item.subset + unit.group
+        self.kit: Kit = unit.load_kit()
         self.templates = data["templates"]
         self.activations = data["activations"]
         self.factorized = data["factorized"]
@@ -227,9 +292,18 @@ def labelled(
 
 
 def fit(
-    x: np.ndarray, y: np.ndarray, *, hidden: Sequence[int], seed: int, alpha: float
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    hidden: Sequence[int],
+    seed: int,
+    alpha: float,
+    features: Sequence[str] = FEATURES,
 ) -> LearnedPicker:
-    """A network (or, without hidden layers, logistic regression) on standardized features."""
+    """A network (or, without hidden layers, logistic regression) on standardized features.
+
+    ``x`` has the columns :data:`FEATURES`; the picker reads ``features`` of them."""
+    x = x[:, [FEATURES.index(name) for name in features]]
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-9] = 1.0
@@ -259,7 +333,20 @@ def fit(
         model = LogisticRegression(C=1.0 / max(alpha, 1e-9), max_iter=1000)
         model.fit(z, y)
         layers = ((model.coef_.T.copy(), model.intercept_.copy()),)
-    return LearnedPicker(features=FEATURES, mean=mean, scale=scale, layers=layers, threshold=0.5)
+    # 7 significant digits: a smaller file, and the scores below are those of the file's numbers
+    return LearnedPicker(
+        features=tuple(features),
+        mean=_significant(mean),
+        scale=_significant(scale),
+        layers=tuple((_significant(w), _significant(b)) for w, b in layers),
+        threshold=0.5,
+    )
+
+
+def _significant(values: np.ndarray, digits: int = 7) -> np.ndarray:
+    """``values`` rounded to ``digits`` significant digits."""
+    flat = [float(f"{v:.{digits}g}") for v in np.asarray(values, dtype=np.float64).ravel()]
+    return np.array(flat).reshape(np.shape(values))
 
 
 def best_threshold(p: np.ndarray, y: np.ndarray, n_reference: int) -> tuple[float, float]:
@@ -307,8 +394,8 @@ def score(
     from drumnmf.evaluation.metrics import evaluate
 
     chosen = list(entries)
-    references = {e.item.id: {c: e.reference.get(c, np.zeros(0)) for c in SCORED} for e in chosen}
-    estimates = {e.item.id: _estimate(e, config, picker) for e in chosen}
+    references = {e.id: {c: e.reference.get(c, np.zeros(0)) for c in SCORED} for e in chosen}
+    estimates = {e.id: _estimate(e, config, picker) for e in chosen}
     result = evaluate(references, estimates, window=WINDOW, drums=SCORED)
     total = result.micro_total
     return {
@@ -325,14 +412,16 @@ def subsets_of(entries: Sequence[Factorized]) -> list[tuple[str, list[Factorized
     for e in entries:
         parts = e.item.subset.split("/")
         if parts[0] == "groove" and len(parts) == 4:
-            groups.setdefault(f"groove/{parts[1]}/*/{parts[3]}", []).append(e)
-        groups.setdefault(e.item.subset, []).append(e)
+            groups.setdefault(f"groove/{parts[1]}/*/{parts[3]}{e.unit.group}", []).append(e)
+        groups.setdefault(e.subset, []).append(e)
 
     def rank(name: str) -> tuple:
-        parts = name.split("/")
+        tag = name.split(" [", 1)[1] if " [" in name else ""
+        parts = name.split(" [", 1)[0].split("/")
         condition = parts[-1]
         order = {"drums": 0, "acc0db": 1, "acc-6db": 2, "acc": 1, "mix": 2}.get(condition, 9)
-        return (parts[0] != "groove", order, parts[2] != "*" if len(parts) > 2 else False, name)
+        pooled = parts[2] != "*" if len(parts) > 2 else False
+        return (tag, parts[0] != "groove", order, pooled, name)
 
     return sorted(groups.items(), key=lambda kv: rank(kv[0]))
 
@@ -374,11 +463,11 @@ def velocity_table(entries: Sequence[Factorized], picker: LearnedPicker | None) 
         for e in group:
             path = velocity_reference_path(e.item.reference)
             if path.is_file():
-                references[e.item.id] = load_annotations(path)
+                references[e.id] = load_annotations(path)
         if not references:
             continue
         for label, config in (("db", default), ("learned", learned)):
-            estimates = {e.item.id: Annotations(onsets=_estimate(e, config, picker)) for e in group}
+            estimates = {e.id: Annotations(onsets=_estimate(e, config, picker)) for e in group}
             result = evaluate_velocity(references, estimates, classes=3, window=WINDOW)
             if result is None:
                 continue
@@ -401,9 +490,7 @@ def _git_revision() -> str:
     return out.stdout.strip()
 
 
-def _load(
-    items: Sequence[ExperimentItem], cache: Path, jobs: int, classes: int
-) -> list[Factorized]:
+def _load(items: Sequence[Unit], cache: Path, jobs: int, classes: int) -> list[Factorized]:
     paths = factorize_all(items, cache, jobs)
     return [Factorized(item, path, classes) for item, path in zip(items, paths, strict=True)]
 
@@ -412,30 +499,83 @@ def _rounded(scores: dict[str, float]) -> dict[str, float]:
     return {k: v if isinstance(v, int) else round(float(v), 4) for k, v in scores.items()}
 
 
+def is_held(item: ExperimentItem, share: float, seed: int) -> bool:
+    """Whether the item's performance is held out: all its kits, conditions and gains go
+    together (drawn from the performance's name and the seed)."""
+    name = Path(item.id).name
+    digest = hashlib.sha256(f"holdout:{seed}:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2.0**64 < share
+
+
 def held_out(
-    entries: Sequence[Factorized], parts: Sequence[tuple], args: argparse.Namespace
+    entries: Sequence[Factorized],
+    parts: Sequence[tuple],
+    trains: np.ndarray,
+    args: argparse.Namespace,
 ) -> dict[str, Any]:
-    """Fit on all but a random share of the train items; score both pickers on the rest."""
-    rng = np.random.default_rng(args.seed)
-    held = rng.random(len(entries)) < args.holdout
-    owner = np.concatenate([np.full(p[0].shape[0], h) for p, h in zip(parts, held, strict=True)])
+    """Fit on the training units of the performances not held out; score both pickers on
+    the held-out performances' units, per kit (and gain)."""
+    held = np.array([is_held(e.item, args.holdout, args.seed) for e in entries])
+    sizes = [p[0].shape[0] for p in parts]
+    fitted_unit = trains & ~held
+    owner = np.repeat(fitted_unit, sizes)
     scored = np.concatenate([p[2] for p in parts])
     x = np.concatenate([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
-    fitted = [e for e, h in zip(entries, held, strict=True) if not h]
-    rest = [e for e, h in zip(entries, held, strict=True) if h]
-    model = fit(x[~owner], y[~owner], hidden=args.hidden, seed=args.seed, alpha=args.alpha)
+    fitted = [e for e, k in zip(entries, fitted_unit, strict=True) if k]
+    model = fit(
+        x[owner], y[owner], hidden=args.hidden, seed=args.seed, alpha=args.alpha,
+        features=args.features,
+    )  # fmt: skip
     n_reference = sum(int(e.reference[c].size) for e in fitted for c in SCORED)
-    chosen = ~owner & scored
-    threshold, _ = best_threshold(model.probability(x[chosen]), y[chosen], n_reference)
+    chosen = owner & scored
+    p = model.probability(x[chosen][:, model.columns])
+    threshold, _ = best_threshold(p, y[chosen], n_reference)
     model = replace(model, threshold=threshold)
     config = TranscribeConfig(picker="db")
-    return {
-        "share": args.holdout,
-        "items": len(rest),
-        "db": _rounded(score(rest, config)),
-        "learned": _rounded(score(rest, replace(config, picker="learned"), model)),
-    }
+    out: dict[str, Any] = {"share": args.holdout, "fitted_units": len(fitted)}
+    groups: dict[str, list[Factorized]] = {}
+    for e, h in zip(entries, held, strict=True):
+        if h:
+            kind = e.unit.kit if not e.unit.gain_db else f"{e.unit.kit}, gain"
+            groups.setdefault(kind, []).append(e)
+    for kind, rest in groups.items():
+        out[kind] = {
+            "items": len(rest),
+            "db": _rounded(score(rest, config)),
+            "learned": _rounded(score(rest, replace(config, picker="learned"), model)),
+        }
+    return out
+
+
+def training_units(items: Sequence[ExperimentItem], args: argparse.Namespace) -> list[Unit]:
+    """The train items with their own kits, then the other kits' and the gains' units."""
+    base = select_items(items, subsets=("groove/train",), splits=("train",), limit=args.per_subset)
+    extra = select_items(
+        items, subsets=("groove/train",), splits=("train",), limit=args.extra_per_subset
+    )
+    units = [Unit(item) for item in base]
+    for kit in args.kits:
+        if kit != "item":
+            units += [Unit(item, kit) for item in extra]
+    if args.gains:
+        low, high = args.gains
+        units += [Unit(item, "item", seeded_gain(item, low, high, args.seed)) for item in extra]
+    return [u for u in units if u.kit_path is None or Path(u.kit_path).is_file()]
+
+
+def holdout_units(items: Sequence[ExperimentItem], args: argparse.Namespace) -> list[Unit]:
+    """The units scored when held out: the train items with their own kits, and
+    ``--extra-per-subset`` of them with each of ``--holdout-kits``' other kits."""
+    extra = select_items(
+        items, subsets=("groove/train",), splits=("train",), limit=args.extra_per_subset
+    )
+    base = select_items(items, subsets=("groove/train",), splits=("train",), limit=args.per_subset)
+    units = [Unit(item) for item in base] if "item" in args.holdout_kits else []
+    for kit in args.holdout_kits:
+        if kit != "item":
+            units += [Unit(item, kit) for item in extra]
+    return [u for u in units if is_held(u.item, args.holdout, args.seed)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -475,32 +615,89 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--evaluate-only", action="store_true", help="score the picker in --out, do not train"
     )
     parser.add_argument("--report", type=Path, help="write the evaluation table here")
+    parser.add_argument(
+        "--kits",
+        nargs="+",
+        choices=KIT_SOURCES,
+        default=["item"],
+        help="kits the train items are transcribed with (item: their own calibrated one; "
+        "default: the built-in kit; paper3 / full / velocities: a calibration protocol's)",
+    )
+    parser.add_argument(
+        "--extra-per-subset",
+        type=int,
+        default=12,
+        help="train performances per subset for the kits other than item and the gains (12)",
+    )
+    parser.add_argument(
+        "--gains",
+        type=float,
+        nargs=2,
+        metavar=("LOW", "HIGH"),
+        help="also the extra performances with their own kit, the audio scaled by a seeded "
+        "random gain in [LOW, HIGH] dB",
+    )
+    parser.add_argument(
+        "--features",
+        nargs="+",
+        choices=FEATURES,
+        default=list(FEATURES),
+        help="the features the picker reads (all)",
+    )
+    parser.add_argument(
+        "--holdout-kits",
+        nargs="+",
+        choices=KIT_SOURCES,
+        default=["item", "default"],
+        help="kits the held-out performances are scored with (item default)",
+    )
+    parser.add_argument(
+        "--holdout-only", action="store_true", help="report the held-out scores, write nothing"
+    )
+    parser.add_argument(
+        "--evaluate-kits",
+        nargs="+",
+        choices=("item", "default"),
+        default=["item", "default"],
+        help="kits of the evaluation (default: also groove/validation/*/drums with the "
+        "built-in kit)",
+    )
     args = parser.parse_args(argv)
 
     clock = time.perf_counter()
     items = corpus_items(args.corpus)
     config = TranscribeConfig(picker="db")
     if not args.evaluate_only:
-        train = select_items(
-            items, subsets=("groove/train",), splits=("train",), limit=args.per_subset
-        )
-        if not train:
+        units = training_units(items, args)
+        if not units:
             raise DrumnmfError(f"no Groove train items in '{args.corpus}'")
-        print(f"{len(train)} train items; factorizing into {args.cache} ...", file=sys.stderr)
-        entries = _load(train, args.cache, args.jobs, classes=5)
+        training = {u.id for u in units}
+        if args.holdout > 0:
+            units += [u for u in holdout_units(items, args) if u.id not in training]
+        print(f"{len(units)} train units; factorizing into {args.cache} ...", file=sys.stderr)
+        entries = _load(units, args.cache, args.jobs, classes=5)
         print(f"  {time.perf_counter() - clock:.0f} s; features ...", file=sys.stderr)
         parts = [labelled(e, config) for e in entries]
+        trains = np.array([e.id in training for e in entries])
+        holdout: dict[str, Any] = {}
+        if args.holdout > 0:
+            holdout = held_out(entries, parts, trains, args)
+            print(f"  held out: {json.dumps(holdout)}", file=sys.stderr)
+            if args.holdout_only:
+                print(f"{time.perf_counter() - clock:.0f} s", file=sys.stderr)
+                return 0
+        parts = [p for p, t in zip(parts, trains, strict=True) if t]
+        entries = [e for e, t in zip(entries, trains, strict=True) if t]
         x = np.concatenate([p[0] for p in parts])
         y = np.concatenate([p[1] for p in parts])
         scored = np.concatenate([p[2] for p in parts])
         n_reference = sum(int(e.reference[c].size) for e in entries for c in SCORED)
         print(f"  {x.shape[0]} candidates, {int(y.sum())} hits; fitting ...", file=sys.stderr)
-        holdout: dict[str, Any] = {}
-        if args.holdout > 0:
-            holdout = held_out(entries, parts, args)
-            print(f"  held out: {holdout}", file=sys.stderr)
-        model = fit(x, y, hidden=args.hidden, seed=args.seed, alpha=args.alpha)
-        threshold, f_train = best_threshold(model.probability(x[scored]), y[scored], n_reference)
+        model = fit(
+            x, y, hidden=args.hidden, seed=args.seed, alpha=args.alpha, features=args.features
+        )
+        p = model.probability(x[scored][:, model.columns])
+        threshold, f_train = best_threshold(p, y[scored], n_reference)
         model = replace(model, threshold=round(threshold, 4))
         learned = replace(config, picker="learned")
         train_scores: dict[str, Any] = {}
@@ -526,6 +723,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "split": "groove/train",
                 "train_items": len(entries),
                 "per_subset": args.per_subset,
+                "kits": list(args.kits),
+                "extra_per_subset": args.extra_per_subset,
+                "gains": list(args.gains) if args.gains else None,
                 "candidates": int(x.shape[0]),
                 "hits": int(y.sum()),
                 "model": f"MLP {list(args.hidden)} ReLU" if args.hidden else "logistic regression",
@@ -539,7 +739,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             },
         )
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
+        partial = args.out.with_suffix(".tmp")  # never a half-written picker file
+        partial.write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
+        partial.replace(args.out)
         print(
             f"wrote {args.out} (threshold {model.threshold}, candidate F {f_train:.4f})",
             file=sys.stderr,
@@ -554,8 +756,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         picker = load_picker(args.out)
         chosen = select_items(items, subsets=EVALUATION_SUBSETS, splits=("validation", "dev"))
-        print(f"{len(chosen)} evaluation items ...", file=sys.stderr)
-        entries = _load(chosen, args.cache, args.jobs, classes=3)
+        units = [Unit(item) for item in chosen] if "item" in args.evaluate_kits else []
+        if "default" in args.evaluate_kits:
+            units += [
+                Unit(item, "default")
+                for item in chosen
+                if item.subset.startswith("groove/") and item.subset.endswith("/drums")
+            ]
+        print(f"{len(units)} evaluation units ...", file=sys.stderr)
+        entries = _load(units, args.cache, args.jobs, classes=3)
         table = comparison_table(entries, picker) + "\n\n" + velocity_table(entries, picker)
         print(table)
         if args.report:

@@ -9,7 +9,9 @@ from drumnmf.pipeline import TranscribeConfig
 from synth import place, write_wav
 
 # Small and fast: 0.3 s files, few iterations.
-FAST = TranscribeConfig(max_iter=3, inner_iter=3, harmonic_rank=2)
+# batch mechanics on tiny synthetic files with the built-in kit: the dB picker finds their
+# hits, which the learned picker (trained on sample kits) partly leaves out
+FAST = TranscribeConfig(max_iter=3, inner_iter=3, harmonic_rank=2, picker="db")
 
 
 def tiny(path: Path, i: int = 0) -> Path:

@@ -284,7 +284,7 @@ def test_forkserver_workers_when_threads_run(tmp_path, monkeypatch):
     kwargs = {"config": FAST, "options": options, "progress": False}
     served = transcribe_many([src], out_dir=tmp_path / "fs", jobs=2, **kwargs)
     transcribe_many([src], out_dir=tmp_path / "one", **kwargs)
-    assert [r.status for r in served.files] == ["done"] * 4
+    assert [r.status for r in served.files] == ["done"] * 4, [r.error for r in served.files]
     assert outputs(tmp_path / "fs") == outputs(tmp_path / "one")
 
 

@@ -1,5 +1,7 @@
 """Log-frequency filterbank, percussive enhancement, and their use in the pipeline."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -164,16 +166,22 @@ def test_features_follow_config(kit, rng):
     assert banded.shape[0] < 200
 
 
+# The feature paths on a synthetic groove, picked by the dB picker: the learned picker's
+# classifier, trained on sample kits, misses some of this synthetic kit's noise-burst snares
+# on linear or 24-band rows (docs/learned.md, limits); tests/test_learned.py covers it.
+DB = TranscribeConfig(picker="db")
+
+
 @pytest.mark.parametrize(
     "config",
     [
         TranscribeConfig(),
-        TranscribeConfig(percussive_frames=0),
+        replace(DB, percussive_frames=0),
         # On linear-frequency rows the synthetic snare's cross-talk peaks lie 14.5 dB under
         # its hits, which are 3 dB under the calibration level: a floor that follows the
         # recording down lets them through, so this case keeps the calibration level.
-        TranscribeConfig(bands_per_octave=0, floor_follow_db=0.0),
-        TranscribeConfig(bands_per_octave=24),
+        replace(DB, bands_per_octave=0, floor_follow_db=0.0),
+        replace(DB, bands_per_octave=24),
     ],
 )
 def test_default_pipeline_transcribes_groove(kit, config):

@@ -30,9 +30,18 @@ articulations stay as they are.
      their energy, at the onset (in [0, 1]);
    * ``other_db``: the loudest other family's row near the peak over its own calibration
      level, dB (moves with the recording's level);
+   * ``other_max_db``: the loudest other family's row near the peak over that row's own
+     maximum in the recording, dB (``other_db`` free of the calibration levels);
+   * ``cosine``: the cosine similarity of the factorized spectrum at the peak with the
+     family's closest template (in [0, 1]);
+   * ``neighbour_db``: the strongest other candidate of the same row within
+     ``NEIGHBOUR_SECONDS`` (100 ms) either side over the peak, dB (``-CLIP_DB``: none);
+   * ``density``: the row's candidates per second no more than ``DENSITY_DB`` (20 dB) under
+     the 95th percentile of its candidate peaks (the same for every candidate of a row);
    * ``kick``, ``snare``, ``hihat``, ``other``: the family's class, one-hot.
 
-   dB features are clipped to +-``CLIP_DB``.
+   dB features are clipped to +-``CLIP_DB``. A picker file names the features it reads,
+   any of these in any order (older files read fewer).
 3. **Model.** A small network (standardized features, ReLU hidden layers, a sigmoid
    output; no hidden layer is logistic regression) evaluated in numpy from
    ``drumnmf/data/picker.json``, which ``scripts/train_picker.py`` writes from the
@@ -79,7 +88,6 @@ __all__ = [
 
 CANDIDATE_DB = 50.0  # candidates reach this far under the row's maximum, dB
 CLIP_DB = 60.0  # dB features are clipped to +- this
-Z_LIMIT = 4.0  # standardized features are clipped to +- this many standard deviations
 NEAR_FRAMES = (2, 2)  # the cross-talk context and the other rows are read this close
 FLUX_FRAMES = 3  # the flux is read from this many frames before the peak to the peak
 CLASSES = ("kick", "snare", "hihat", "other")
@@ -94,8 +102,14 @@ FEATURES: tuple[str, ...] = (
     "rival_db",
     "flux",
     "other_db",
+    "other_max_db",
+    "cosine",
+    "neighbour_db",
+    "density",
     *CLASSES,
 )
+NEIGHBOUR_SECONDS = 0.1  # ``neighbour_db`` looks this far either side of the peak
+DENSITY_DB = 20.0  # ``density`` counts the candidates no more than this under the row's p95
 _TINY = 1e-12
 
 
@@ -149,6 +163,12 @@ class LearnedPicker:
         for a in arrays:  # the shipped picker is shared by every transcription
             a.flags.writeable = False
 
+    @property
+    def columns(self) -> list[int]:
+        """Where the picker's features are among :data:`FEATURES` (the columns of
+        :attr:`Candidates.features`)."""
+        return [FEATURES.index(name) for name in self.features]
+
     def probability(self, features: np.ndarray) -> np.ndarray:
         """Probability that each candidate is a hit.
 
@@ -164,8 +184,7 @@ class LearnedPicker:
         x = np.asarray(features, dtype=np.float64)
         if x.ndim != 2 or x.shape[1] != len(self.features):
             raise DrumnmfError(f"need features of shape (n, {len(self.features)}), got {x.shape}")
-        # no extrapolation far outside the training data (a one-drum kit, a click track)
-        z = np.clip((x - self.mean) / self.scale, -Z_LIMIT, Z_LIMIT)
+        z = (x - self.mean) / self.scale
         # a feature a kit cannot define (no other drum to compare with) reads as the mean
         z = np.where(np.isnan(z), 0.0, z)
         for k, (weights, bias) in enumerate(self.layers):
@@ -238,10 +257,11 @@ def load_picker(path: str | os.PathLike[str] | None = None) -> LearnedPicker:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise DrumnmfError(f"the picker file '{path}' is not JSON: {exc}") from None
         picker = LearnedPicker.from_dict(document)
-    if picker.features != FEATURES:
+    unknown = [name for name in picker.features if name not in FEATURES]
+    if unknown:
         raise DrumnmfError(
-            f"the picker file's features {picker.features} are not this drumnmf's {FEATURES}; "
-            "retrain it with scripts/train_picker.py"
+            f"the picker file reads features {unknown} that this drumnmf does not compute "
+            f"({FEATURES}); retrain it with scripts/train_picker.py"
         )
     return picker
 
@@ -282,6 +302,33 @@ def _db(value: np.ndarray, reference: np.ndarray | float = 1.0) -> np.ndarray:
     a = np.maximum(np.asarray(value, dtype=np.float64), _TINY)
     b = np.maximum(np.asarray(reference, dtype=np.float64), _TINY)
     return np.clip(20.0 * (np.log10(a) - np.log10(b)), -CLIP_DB, CLIP_DB)
+
+
+def _template_cosine(spectra: np.ndarray, templates: np.ndarray) -> np.ndarray:
+    """Per column of ``spectra``, the largest cosine similarity with a column of
+    ``templates`` (0 for a silent column or no template)."""
+    if templates.shape[1] == 0 or spectra.shape[1] == 0:
+        return np.zeros(spectra.shape[1])
+    a = spectra / np.maximum(np.linalg.norm(spectra, axis=0), _TINY)
+    b = templates / np.maximum(np.linalg.norm(templates, axis=0), _TINY)
+    return np.clip((b.T @ a).max(axis=0), 0.0, 1.0)
+
+
+def _neighbour_db(peaks: np.ndarray, strengths: np.ndarray, frames: int) -> np.ndarray:
+    """Per candidate, the strongest other candidate within ``frames`` either side over it,
+    dB (``-CLIP_DB`` when there is none)."""
+    best = np.zeros(peaks.size)
+    for k in range(1, peaks.size):
+        close = peaks[k:] - peaks[:-k] <= frames
+        if not close.any():
+            break
+        # candidate i and i + k are neighbours: each sees the other
+        np.maximum.at(best, np.arange(peaks.size - k)[close], strengths[k:][close])
+        np.maximum.at(best, np.arange(k, peaks.size)[close], strengths[:-k][close])
+    out = np.full(peaks.size, -CLIP_DB)
+    seen = best > 0
+    out[seen] = _db(best[seen], strengths[seen])
+    return out
 
 
 def _class_of(drum: str) -> str:
@@ -360,6 +407,10 @@ def candidate_features(
     flux = np.divide(weights @ rising, present, out=np.zeros_like(present), where=present > 0)
     flux = _near(np.clip(flux, 0.0, 1.0), FLUX_FRAMES, 0)
     relative = _near(rows / levels[:, None], *NEAR_FRAMES)
+    tops = np.maximum(rows.max(axis=1, initial=0.0), _TINY)
+    own_relative = _near(rows / tops[:, None], *NEAR_FRAMES)
+    neighbour_frames = max(1, round(NEIGHBOUR_SECONDS * frame_rate))
+    seconds = max(H.shape[1] / frame_rate, _TINY)
     near_context = None if context is None else _near(context, *NEAR_FRAMES)
     # the lowest activation of the RISE_FRAMES frames before each frame (inf: none)
     shifted = np.pad(rows, ((0, 0), (1, 0)), constant_values=np.inf)[:, :-1]
@@ -396,6 +447,11 @@ def candidate_features(
             x[:, 8] = flux[f][peaks]
             others = [o for o in range(n) if o != f]
             x[:, 9] = _db(relative[others][:, peaks].max(axis=0)) if others else np.nan
+            x[:, 10] = _db(own_relative[others][:, peaks].max(axis=0)) if others else np.nan
+            x[:, 11] = _template_cosine(V[:, peaks], W[:, owners == f])
+            x[:, 12] = _neighbour_db(peaks, s, neighbour_frames)
+            p95 = float(np.percentile(s, 95))
+            x[:, 13] = np.count_nonzero(s >= p95 * 10.0 ** (-DENSITY_DB / 20.0)) / seconds
             x[:, FEATURES.index(_class_of(drum))] = 1.0
         frames = rise_frames(row, peaks) if onset_timing == "rise" else peaks
         out.append(Candidates(drum=drum, peaks=peaks, frames=frames, features=x))
@@ -463,7 +519,8 @@ def pick_learned(
     out_articulations: dict[str, tuple[str, ...]] = {d: () for d in kit.names}
     for f, (group, found) in enumerate(zip(groups, candidates, strict=True)):
         activations[group.drum] = rows[f]
-        p = model.probability(found.features) if found.peaks.size else np.zeros(0)
+        x = found.features[:, model.columns]
+        p = model.probability(x) if found.peaks.size else np.zeros(0)
         keep = p >= model.threshold
         # reported frames increase: each rise lies after the previous candidate's peak
         peaks = found.peaks[keep]
