@@ -1,6 +1,6 @@
 """A learned onset picker: a small classifier judges every candidate peak.
 
-``TranscribeConfig(picker="learned")`` replaces the dB picker's gates (the height over the
+``TranscribeConfig(picker="learned")``, the default, replaces the dB picker's gates (the height over the
 moving median, the rise gate, the kit floor, the cross-talk model and the coincidence gate,
 :mod:`drumnmf.picking`) by one decision per candidate peak. The families and the
 articulations stay as they are.
@@ -21,7 +21,7 @@ articulations stay as they are.
      it (the rise gate's ratio), dB;
    * ``context_db``: the peak over the cross-talk the other families' hits predict in this
      row (:func:`drumnmf.picking.leak_context`), dB; ``CLIP_DB`` for a kit without a
-     cross-talk matrix;
+     cross-talk matrix or without levels;
    * ``share``: the share of the factorized energy in the drum's own bands that its
      templates explain near the peak (:func:`drumnmf.onsets.band_share`);
    * ``rival_db``: the energy the family's templates reconstruct near the peak over that of
@@ -40,8 +40,10 @@ articulations stay as they are.
      the 95th percentile of its candidate peaks (the same for every candidate of a row);
    * ``kick``, ``snare``, ``hihat``, ``other``: the family's class, one-hot.
 
-   dB features are clipped to +-``CLIP_DB``. A picker file names the features it reads,
-   any of these in any order (older files read fewer).
+   dB features are clipped to +-``CLIP_DB``. ``other_db`` and ``other_max_db`` are NaN
+   for a kit of one family (``--drums kick``): the classifier reads a missing feature as
+   its training mean. A picker file names the features it reads, any of these in any order
+   (older files read fewer).
 3. **Model.** A small network (standardized features, ReLU hidden layers, a sigmoid
    output; no hidden layer is logistic regression) evaluated in numpy from
    ``drumnmf/data/picker.json``, which ``scripts/train_picker.py`` writes from the
