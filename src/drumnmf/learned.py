@@ -1,8 +1,8 @@
 """A learned onset picker: a small classifier judges every candidate peak.
 
-``TranscribeConfig(picker="learned")``, the default, replaces the dB picker's gates (the height over the
-moving median, the rise gate, the kit floor, the cross-talk model and the coincidence gate,
-:mod:`drumnmf.picking`) by one decision per candidate peak. The families and the
+``TranscribeConfig(picker="learned")``, the default, replaces the dB picker's gates (the
+height over the moving median, the rise gate, the kit floor, the cross-talk model and the
+coincidence gate, :mod:`drumnmf.picking`) by one decision per candidate peak. The families and the
 articulations stay as they are.
 
 1. **Candidates.** The local maxima of each family's row at least ``min_interval`` apart
