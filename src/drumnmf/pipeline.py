@@ -40,6 +40,7 @@ from drumnmf.saving import FORMATS, output_stem, save_transcription
 from drumnmf.spectrogram import SpectrogramSettings, frames_to_seconds
 
 __all__ = [
+    "DB_PICKER_FIELDS",
     "FORMATS",
     "PICKERS",
     "SOLVERS",
@@ -52,6 +53,20 @@ __all__ = [
 ]
 
 SOLVERS = ("nenmf", "mur")
+#: The options only the dB picker's gates (or the paper's threshold) read: the learned
+#: picker, the default, decides without them.
+DB_PICKER_FIELDS = (
+    "delta_db",
+    "drum_delta_db",
+    "range_db",
+    "rise_ratio",
+    "floor_db",
+    "floor_follow_db",
+    "leak_margin",
+    "min_band_share",
+    "band_share_relative",
+    "crosstalk_ratio",
+)
 PICKERS = ("db", "paper", "adaptive", "topk", "learned")
 
 

@@ -213,21 +213,13 @@ def _offset_pair(text: str) -> tuple[str, float]:
     return drum, number
 
 
-# Options that only the dB picker's gates (or the paper's threshold) read: the learned
-# picker decides without them, so they are refused with it rather than ignored.
-DB_PICKER_OPTIONS = (
-    ("delta_db", "--delta-db"),
-    ("drum_delta_db", "--drum-delta-db"),
-    ("range_db", "--range-db"),
-    ("rise_ratio", "--rise-ratio"),
-    ("floor_db", "--floor-db"),
-    ("floor_follow_db", "--floor-follow-db"),
-    ("leak_margin", "--leak-margin"),
-    ("min_band_share", "--min-band-share"),
-    ("band_share_relative", "--band-share-relative"),
-    ("crosstalk_ratio", "--crosstalk-ratio"),
-    ("threshold_offset", "--threshold-offset"),
-)
+def _db_picker_options() -> list[tuple[str, str]]:
+    """(argparse dest, flag) of the options only the dB picker (or the paper's) reads: the
+    learned picker decides without them, so they are refused with it rather than ignored."""
+    from drumnmf.pipeline import DB_PICKER_FIELDS
+
+    options = [(name, "--" + name.replace("_", "-")) for name in DB_PICKER_FIELDS]
+    return [*options, ("threshold_offset", "--threshold-offset")]
 
 
 def config_from_args(args: argparse.Namespace) -> Any:
@@ -236,7 +228,7 @@ def config_from_args(args: argparse.Namespace) -> Any:
 
     base = TranscribeConfig.paper() if args.preset == "paper" else TranscribeConfig()
     if (args.picker or base.picker) == "learned":
-        given = [flag for dest, flag in DB_PICKER_OPTIONS if getattr(args, dest, None) is not None]
+        given = [f for dest, f in _db_picker_options() if getattr(args, dest, None) is not None]
         if given:
             raise DrumnmfError(
                 f"{', '.join(given)} set(s) the dB picker's gates or the paper's threshold, "

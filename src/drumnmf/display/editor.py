@@ -105,21 +105,6 @@ _FLAGS = {
 }
 
 
-# The fields only the dB picker's gates (or the paper's threshold) read.
-_DB_ONLY = (
-    "delta_db",
-    "drum_delta_db",
-    "range_db",
-    "rise_ratio",
-    "floor_db",
-    "floor_follow_db",
-    "leak_margin",
-    "min_band_share",
-    "band_share_relative",
-    "crosstalk_ratio",
-)
-
-
 def pipeline_flags(transcription: Transcription) -> list[str]:
     """``drumnmf transcribe`` options that reproduce the transcription's kit and settings.
 
@@ -129,12 +114,12 @@ def pipeline_flags(transcription: Transcription) -> list[str]:
     setting no flag sets as a trailing ``# ...`` note.
     """
     from drumnmf.kit import default_kit
-    from drumnmf.pipeline import TranscribeConfig
+    from drumnmf.pipeline import DB_PICKER_FIELDS, TranscribeConfig
 
     config = transcription.config
 
     # the learned picker reads none of the dB picker's gates: their values say nothing
-    unused = set(_DB_ONLY) if config.picker == "learned" else set()
+    unused = set(DB_PICKER_FIELDS) if config.picker == "learned" else set()
 
     def changes(base: TranscribeConfig) -> list[str]:
         names = [f.name for f in fields(config) if f.name != "offsets" and f.name not in unused]

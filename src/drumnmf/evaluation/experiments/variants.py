@@ -13,7 +13,7 @@ from typing import Any
 
 from drumnmf.errors import DrumnmfError
 from drumnmf.evaluation.experiments.datasets import matches_subset
-from drumnmf.pipeline import TranscribeConfig
+from drumnmf.pipeline import DB_PICKER_FIELDS, TranscribeConfig
 
 __all__ = [
     "ABLATIONS",
@@ -108,26 +108,11 @@ def describe_config(config: TranscribeConfig) -> str:
     shown = {"solver", "max_iter", "inner_iter", "harmonic_rank", "picker", "threshold_window",
              "offsets", "onset_timing", "min_interval", "seed"}  # fmt: skip
     if config.picker == "learned":  # it reads none of the dB picker's gates
-        shown |= set(LEARNED_UNUSED)
+        shown |= set(DB_PICKER_FIELDS)
     parts += [
         f"{f.name}={getattr(config, f.name)!r}" for f in fields(config) if f.name not in shown
     ]
     return ", ".join(parts)
-
-
-#: Options the learned picker does not read (the dB picker's gates, the paper's offsets).
-LEARNED_UNUSED = (
-    "delta_db",
-    "drum_delta_db",
-    "range_db",
-    "rise_ratio",
-    "floor_db",
-    "floor_follow_db",
-    "leak_margin",
-    "min_band_share",
-    "band_share_relative",
-    "crosstalk_ratio",
-)
 
 
 def paper_variants() -> tuple[Variant, Variant]:
