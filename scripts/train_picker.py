@@ -30,6 +30,7 @@ import argparse
 import datetime
 import hashlib
 import json
+import math
 import shlex
 import subprocess
 import sys
@@ -173,7 +174,6 @@ def _factorize(unit: Unit, cache: Path) -> Path:
         samples = (samples * 10.0 ** (unit.gain_db / 20.0)).astype(np.float32)
     with threadpool_limits(limits=1):
         result = transcribe(samples, kit=kit, config=config, sample_rate=rate)
-    frames = {d: np.round(t / kit.settings.frame_seconds) for d, t in result.onsets.items()}
     cache.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".tmp.npz")
     np.savez(
@@ -181,7 +181,6 @@ def _factorize(unit: Unit, cache: Path) -> Path:
         templates=result.factorization.templates,
         activations=result.factorization.drum_activations,
         factorized=result.factorized,
-        pipeline=json.dumps({d: f.astype(int).tolist() for d, f in frames.items()}),
     )
     partial.replace(path)
     return path
@@ -213,9 +212,6 @@ class Factorized:
         self.templates = data["templates"]
         self.activations = data["activations"]
         self.factorized = data["factorized"]
-        self.pipeline = {
-            d: np.asarray(f, dtype=np.int64) for d, f in json.loads(str(data["pipeline"])).items()
-        }
         self.reference = read_reference(item, classes=classes)
         self.frame_rate = 1.0 / self.kit.settings.frame_seconds
 
@@ -698,7 +694,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         p = model.probability(x[scored][:, model.columns])
         threshold, f_train = best_threshold(p, y[scored], n_reference)
-        model = replace(model, threshold=round(threshold, 4))
+        # 4 decimals, rounded down: never above the best threshold found
+        model = replace(model, threshold=math.floor(threshold * 1e4) / 1e4)
         learned = replace(config, picker="learned")
         train_scores: dict[str, Any] = {}
         for name, group in subsets_of(entries):

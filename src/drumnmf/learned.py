@@ -491,27 +491,23 @@ def pick_learned(
     groups = kit_families(kit, enabled=config.families)
     rows, _ = family_rows(kit, H, groups)
     if H.ndim == 2 and H.shape[1] == 0:  # no frames: no candidates
-        empty = {d: np.zeros(0) for d in kit.names}
-        return Picked(
-            frames={d: np.zeros(0, dtype=np.int64) for d in kit.names},
-            strengths=dict(empty),
-            confidences=dict(empty),
-            articulations={d: () for d in kit.names},
-            activations=np.zeros((kit.n_drums, 0)),
-            thresholds=None,
+        none = np.zeros(0, dtype=np.int64)
+        candidates = tuple(
+            Candidates(kit.names[g.drum], none, none, np.zeros((0, len(FEATURES)))) for g in groups
         )
-    candidates = candidate_features(
-        kit,
-        templates,
-        H,
-        factorized,
-        frame_rate=frame_rate,
-        families=config.families,
-        min_interval=config.min_interval,
-        window=config.threshold_window,
-        similarity=config.crosstalk_similarity,
-        onset_timing=config.onset_timing,
-    )
+    else:
+        candidates = candidate_features(
+            kit,
+            templates,
+            H,
+            factorized,
+            frame_rate=frame_rate,
+            families=config.families,
+            min_interval=config.min_interval,
+            window=config.threshold_window,
+            similarity=config.crosstalk_similarity,
+            onset_timing=config.onset_timing,
+        )
     activations = np.zeros((kit.n_drums, H.shape[1]))
     np.add.at(activations, np.asarray(kit.template_drums), H)
     weights = np.asarray(templates, dtype=np.float64).sum(axis=0)
